@@ -1,0 +1,268 @@
+/*
+ * corralctl.c -- the corral client: finds the control socket, sends one
+ * request and shows the answer.  Exit codes: 0 done, 1 refused or failed
+ * by the daemon, 2 usage, 3 daemon unreachable; `wait` exits with the
+ * job's own code, or 128+N for signal N.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "confpath.h"
+#include "corralctl.h"
+#include "log.h"
+#include "proto.h"
+#include "signame.h"
+#include "xmalloc.h"
+
+struct ctl ctl = { NULL, 0, -1 };
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	ctl_cmd_usage(stderr);
+	exit(CTL_EXIT_USAGE);
+}
+
+/* -s, else $CORRAL_SOCKET, else the config's, else the default. */
+static char *
+ctl_find_socket(const char *opt_socket, const char *opt_config)
+{
+	const char	*env = getenv("CORRAL_SOCKET");
+	const char	*config = opt_config;
+	char		*path, *cause;
+
+	if (opt_socket != NULL)
+		return (xstrdup(opt_socket));
+	if (env != NULL && *env != '\0')
+		return (xstrdup(env));
+	if (config == NULL && access(CORRAL_DEFAULT_CONFIG, R_OK) == 0)
+		config = CORRAL_DEFAULT_CONFIG;
+	if (config == NULL)
+		return (xstrdup(CORRAL_DEFAULT_SOCKET));
+	if ((path = confpath_socket(config, &cause)) == NULL) {
+		fprintf(stderr, "corralctl: %s\n", cause);
+		exit(CTL_EXIT_USAGE);
+	}
+	return (path);
+}
+
+static int
+ctl_connect(const char *path)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		fprintf(stderr, "corralctl: socket path too long: %s\n", path);
+		exit(CTL_EXIT_UNREACHABLE);
+	}
+	strncpy(sun.sun_path, path, sizeof sun.sun_path - 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		fprintf(stderr, "corralctl: cannot reach corrald at %s: %s\n",
+		    path, strerror(errno));
+		exit(CTL_EXIT_UNREACHABLE);
+	}
+	return (fd);
+}
+
+static void
+ctl_send(json_t *req)
+{
+	char	*line, *p;
+	size_t	 len;
+	ssize_t	 n;
+
+	if ((line = proto_encode(req, &len)) == NULL) {
+		fprintf(stderr, "corralctl: request too long\n");
+		exit(CTL_EXIT_USAGE);
+	}
+	for (p = line; len > 0; p += n, len -= (size_t)n) {
+		n = write(ctl.fd, p, len);
+		if (n == -1 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n == -1) {
+			fprintf(stderr, "corralctl: write to %s: %s\n",
+			    ctl.socket_path, strerror(errno));
+			exit(CTL_EXIT_UNREACHABLE);
+		}
+	}
+	free(line);
+}
+
+/* Read one answer line from the daemon. */
+static json_t *
+ctl_receive(void)
+{
+	static char	 buf[PROTO_LINE_MAX];
+	static size_t	 have;
+	char		*nl, *cause;
+	json_t		*answer;
+	ssize_t		 n;
+	size_t		 len;
+
+	while ((nl = memchr(buf, '\n', have)) == NULL) {
+		if (have == sizeof buf) {
+			fprintf(stderr, "corralctl: answer too long\n");
+			exit(CTL_EXIT_REFUSED);
+		}
+		n = read(ctl.fd, buf + have, sizeof buf - have);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "corralctl: corrald closed the "
+			    "connection without answering\n");
+			exit(CTL_EXIT_REFUSED);
+		}
+		have += (size_t)n;
+	}
+	len = (size_t)(nl - buf);
+	answer = proto_decode_response(buf, len, &cause);
+	memmove(buf, nl + 1, have - len - 1);
+	have -= len + 1;
+	if (answer == NULL) {
+		fprintf(stderr, "corralctl: bad answer from corrald: %s\n",
+		    cause);
+		exit(CTL_EXIT_REFUSED);
+	}
+	return (answer);
+}
+
+/*
+ * `-j` / `--json` may also follow the command (`status --json`); take it
+ * out of the command's arguments, up to a "--".
+ */
+static int
+ctl_take_json_flag(int argc, char **argv)
+{
+	int	 i, j;
+
+	for (i = j = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < argc)
+				argv[j++] = argv[i++];
+			break;
+		}
+		if (strcmp(argv[i], "-j") == 0 || strcmp(argv[i], "--json") == 0)
+			ctl.json = 1;
+		else
+			argv[j++] = argv[i];
+	}
+	argv[j] = NULL;
+	return (j);
+}
+
+/* The request for cmd with its arguments, checked here where we can. */
+static json_t *
+ctl_build(const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	json_t	*req, *jobs;
+	int	 i, sig;
+
+	if (argc < cmd->min_args || (cmd->max_args >= 0 &&
+	    argc > cmd->max_args)) {
+		fprintf(stderr, "usage: corralctl %s %s\n", cmd->name,
+		    cmd->usage);
+		exit(CTL_EXIT_USAGE);
+	}
+	req = proto_request(cmd->name);
+	if (cmd->flags & CTL_SIGNAL_ARG) {
+		if (sig_parse(argv[0], &sig) == -1) {
+			fprintf(stderr, "corralctl: %s: bad signal: %s\n",
+			    cmd->name, argv[0]);
+			exit(CTL_EXIT_USAGE);
+		}
+		json_object_set_new(req, "signal", json_integer(sig));
+		argc--;
+		argv++;
+	}
+	if (cmd->max_args != 0) {
+		jobs = json_array();
+		for (i = 0; i < argc; i++)
+			json_array_append_new(jobs, json_string(argv[i]));
+		json_object_set_new(req, "jobs", jobs);
+	}
+	return (req);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct ctl_cmd	*cmd;
+	const char		*opt_socket = NULL, *opt_config = NULL;
+	json_t			*req, *answer;
+	int			 ch, rc;
+
+	log_init("corralctl", 0);
+	signal(SIGPIPE, SIG_IGN);
+	/* Options stop at the command: its own arguments may look like them. */
+	while ((ch = getopt_long(argc, argv, "+s:c:jh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			opt_socket = optarg;
+			break;
+		case 'c':
+			opt_config = optarg;
+			break;
+		case 'j':
+			ctl.json = 1;
+			break;
+		case 'h':
+			ctl_cmd_usage(stdout);
+			return (CTL_EXIT_OK);
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	argc = ctl_take_json_flag(argc, argv);
+	if ((cmd = ctl_cmd_find(argv[0])) == NULL) {
+		fprintf(stderr, "corralctl: unknown command: %s\n", argv[0]);
+		usage();
+	}
+	req = ctl_build(cmd, argc - 1, argv + 1);
+
+	ctl.socket_path = ctl_find_socket(opt_socket, opt_config);
+	ctl.fd = ctl_connect(ctl.socket_path);
+	ctl_send(req);
+	json_decref(req);
+	answer = ctl_receive();
+	if (!json_is_true(json_object_get(answer, "ok"))) {
+		if (ctl.json)
+			ctl_print_json(answer);
+		fprintf(stderr, "corralctl: %s\n", json_string_value(
+		    json_object_get(answer, "message")));
+		rc = CTL_EXIT_REFUSED;
+	} else
+		rc = cmd->done(answer);
+	json_decref(answer);
+	close(ctl.fd);
+	return (rc);
+}

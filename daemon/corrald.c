@@ -1,0 +1,82 @@
+/*
+ * corrald.c -- the corral daemon's command line: options, the config
+ * check (-t), and the hand-over to the server.  corrald never forks itself
+ * into the background; run it under systemd, or in a terminal.
+ */
+
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "corrald.h"
+
+static void __attribute__((noreturn))
+usage(int code)
+{
+	fprintf(code == 0 ? stdout : stderr,
+	    "usage: corrald [-c FILE] [-s SOCKET] [-t|--check-config] [-v] "
+	    "[-h] [-V]\n");
+	exit(code);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "check-config", no_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct config	*config;
+	const char	*config_path = CORRAL_DEFAULT_CONFIG;
+	const char	*socket_path = NULL;
+	char		*cause = NULL;
+	int		 ch, check_only = 0, verbose = 0;
+
+	while ((ch = getopt_long(argc, argv, "c:s:tvhV", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 's':
+			socket_path = optarg;
+			break;
+		case 't':
+			check_only = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			usage(0);
+		case 'V':
+			printf("corrald %s\n", PACKAGE_VERSION);
+			return (0);
+		default:
+			usage(2);
+		}
+	}
+	if (optind != argc)
+		usage(2);
+	log_init("corrald", verbose);
+
+	if ((config = config_load(config_path, &cause)) == NULL) {
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
+		return (1);
+	}
+	if (check_only) {
+		printf("%s: ok\n", config_path);
+		config_free(config);
+		return (0);
+	}
+	return (server_main(config, socket_path));
+}

@@ -1,0 +1,381 @@
+/*
+ * corrald.h -- private declarations of the corral daemon.
+ *
+ * Everything the daemon knows lives in one tree rooted at the global
+ * `struct corrald *cd`: the loaded configuration, every job with its
+ * processes, pipes, log files and timers, and every control client.  Nothing
+ * important lives only in a local variable or a callback argument, so the
+ * whole state can be walked (status, shutdown) and one day serialised
+ * (reexec).
+ */
+
+#ifndef CORRALD_H
+#define CORRALD_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/resource.h>
+
+#include <event2/event.h>
+#include <event2/buffer.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+#include "log.h"
+#include "proto.h"
+#include "signame.h"
+#include "xmalloc.h"
+
+#ifndef TAILQ_FOREACH_SAFE
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
+	for ((var) = TAILQ_FIRST(head);					\
+	    (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);	\
+	    (var) = (tvar))
+#endif
+
+/* Runs kept per job for `status --json`. */
+#define JOB_HISTORY 10
+
+enum restart_policy {
+	RESTART_NO,
+	RESTART_ON_FAILURE,
+	RESTART_ALWAYS
+};
+
+/* Where a job's stdout or stderr goes. */
+enum stream_target {
+	STREAM_FILE,		/* appended to a log file, through a pipe */
+	STREAM_NULL,		/* /dev/null */
+	STREAM_STDOUT		/* stderr only: the same pipe as stdout */
+};
+
+/*
+ * One job as the configuration defines it.  Immutable once loaded: a reload
+ * builds new specs and compares them with job_spec_equal().  Every path is
+ * absolute (resolved against the config file's directory), except argv
+ * entries and `executable`, which are resolved the way execvp() would, after
+ * the child has changed to `directory`.
+ */
+struct job_spec {
+	char		 *name;
+	char		 *file;		/* config file that defined it */
+	int		  line;		/* line of its group in that file */
+
+	/*
+	 * The argv of each process: one for `command` and `shell` (the latter
+	 * as {"/bin/sh", "-c", STRING}), one per stage for `pipeline`.
+	 */
+	char		***argvs;
+	u_int		  nstages;
+	int		  is_shell;	/* defined with `shell` */
+	int		  is_pipeline;	/* defined with `pipeline` */
+	int		  pipefail;
+	char		 *executable;	/* NULL: argv[0] */
+	char		 *directory;	/* absolute */
+	char		**environment;	/* "NAME=value", nenvironment of them */
+	u_int		  nenvironment;
+	int		  clear_environment;
+
+	char		 *stdin_path;	/* NULL: /dev/null */
+	enum stream_target stdout_target;
+	char		 *stdout_path;	/* STREAM_FILE only, absolute */
+	enum stream_target stderr_target;
+	char		 *stderr_path;	/* STREAM_FILE only, absolute */
+
+	int		  autostart;
+	enum restart_policy restart;
+	int		 *success_codes;
+	u_int		  nsuccess_codes;
+	double		  start_seconds;
+	int		  start_retries;
+	double		  backoff_max;
+	int		  stop_signal;
+	double		  stop_timeout;
+	int		  kill_group;
+};
+
+/* A whole configuration file, parsed and validated. */
+struct config {
+	char		 *path;		/* as given */
+	char		 *dir;		/* absolute directory of path */
+	char		 *socket_path;	/* absolute */
+	mode_t		  socket_mode;
+	char		 *log_dir;	/* absolute */
+	struct job_spec	**specs;
+	u_int		  nspecs;
+};
+
+enum job_state {
+	JOB_STOPPED,
+	JOB_STARTING,
+	JOB_RUNNING,
+	JOB_BACKOFF,
+	JOB_STOPPING,
+	JOB_EXITED,
+	JOB_FATAL
+};
+
+/* What to do once a run has ended and its group is empty. */
+enum job_after {
+	AFTER_POLICY,		/* it ended by itself: restart policy decides */
+	AFTER_STOP,		/* operator stop: STOPPED */
+	AFTER_RESTART,		/* operator restart: start again */
+	AFTER_REMOVE		/* shutdown: STOPPED, never restarted */
+};
+
+/* One process of a run: the leader, or a pipeline stage. */
+struct proc {
+	pid_t		 pid;		/* 0 until the leader reports it */
+	int		 pidfd;		/* -1 once reaped */
+	int		 reaped;
+	int		 status;	/* wait status, once reaped */
+};
+
+/* How one run went, kept in the job's history. */
+struct run_record {
+	time_t		 start;		/* wall clock */
+	time_t		 end;		/* 0 while running */
+	int		 status;	/* wait status of the run's result */
+	int		 spawn_failed;	/* never got to exec */
+};
+
+/* A log file fed by a pipe whose write end is handed to the job. */
+struct logfile {
+	struct job	*job;
+	const char	*stream;	/* "stdout" or "stderr" */
+	char		*path;
+	int		 fd;		/* the file, -1 when closed */
+	int		 pipe_rd;	/* read by the loop */
+	int		 pipe_wr;	/* kept open: a restart never sees EOF */
+	struct event	*ev_read;
+	struct event	*ev_retry;	/* after a write error */
+	off_t		 size;
+	char		*error;		/* last write error, or NULL */
+	char		*pending;	/* read but not yet written */
+	size_t		 npending;
+};
+
+struct job {
+	char		*name;		/* spec->name */
+	struct job_spec	*spec;
+	enum job_state	 state;
+	enum job_after	 after;
+
+	/* The current run. */
+	struct proc	*procs;		/* spec->nstages of them */
+	u_int		 nprocs;
+	pid_t		 pgid;		/* = session id = leader pid */
+	int		 group_live;	/* members may be left in pgid */
+	int		 report_fd;	/* spawn report pipe, -1 when closed */
+	struct event	*ev_report;
+	int		 result_status;	/* wait status of the run's result */
+	int		 result_known;
+	int		 exec_done;	/* report pipe closed */
+	int		 reached_running;
+	char		*spawn_error;	/* "exec /x: No such file..." */
+	struct timespec	 started;	/* monotonic */
+	uint64_t	 run_serial;	/* runs started so far */
+
+	/* Output. */
+	struct logfile	*out;		/* NULL: /dev/null */
+	struct logfile	*err;		/* NULL: /dev/null or merged */
+
+	/* Policy. */
+	u_int		 failures;	/* consecutive failed starts */
+	u_int		 restarts;	/* runs started after the first */
+	char		*fatal_reason;
+	struct event	*ev_state;	/* start_seconds, backoff, stop */
+	struct event	*ev_group;	/* polls a group that outlived its leader */
+	u_int		 group_polls;
+
+	struct timespec	 retry_at;	/* BACKOFF: monotonic time of retry */
+
+	/* Run n (1-based) is history[(n - 1) % JOB_HISTORY]. */
+	struct run_record history[JOB_HISTORY];
+
+	TAILQ_ENTRY(job) entry;
+};
+TAILQ_HEAD(jobs, job);
+
+/* A connected control client. */
+struct client {
+	int		 fd;
+	uid_t		 uid;
+	gid_t		 gid;
+	pid_t		 pid;
+	struct event	*ev_read;
+	struct event	*ev_write;
+	struct event	*ev_idle;	/* half a request, then silence */
+	struct evbuffer	*in;
+	struct evbuffer	*out;
+	int		 closing;	/* close once out is flushed */
+	int		 dead;		/* freed by a deferred event */
+
+	/* A request whose answer waits on jobs (start, stop, wait, ...). */
+	struct waiter	*waiter;
+
+	TAILQ_ENTRY(client) entry;
+};
+TAILQ_HEAD(clients, client);
+
+/* A deferred answer, checked whenever a job changes state. */
+struct waiter {
+	struct client	*client;
+	const struct cmd_entry *cmd;
+	json_t		*request;
+	struct job	**jobs;
+	u_int		 njobs;
+	uint64_t	*serials;	/* run_serial of each job when asked */
+};
+
+/* How one job of a waiting request stands. */
+enum cmd_verdict {
+	VERDICT_PENDING,
+	VERDICT_OK,
+	VERDICT_FAILED
+};
+
+enum cmd_retval {
+	CMD_DONE,		/* answered */
+	CMD_WAIT		/* a waiter was set up */
+};
+
+struct cmd_ctx;
+
+/* One control command: cmd-<name>.c exports one of these. */
+struct cmd_entry {
+	const char	*name;
+	int		  flags;
+#define CMD_JOBS	0x1	/* "jobs": one or more names, or "all" */
+#define CMD_JOBS_ANY	0x2	/* "jobs": optional, none means all */
+#define CMD_ONE_JOB	0x4	/* "jobs": exactly one name */
+#define CMD_SIGNAL	0x8	/* "signal": a signal name or number */
+	enum cmd_retval	(*exec)(struct cmd_ctx *);
+	/* With CMD_WAIT: is the waiter satisfied?  Answers it if so. */
+	int		(*check)(struct waiter *);
+};
+
+/* A request being served: who asked, what, and about which jobs. */
+struct cmd_ctx {
+	struct client	*client;
+	const struct cmd_entry *entry;
+	json_t		*request;
+	struct job	**jobs;
+	u_int		 njobs;
+	int		 signo;		/* with CMD_SIGNAL */
+};
+
+struct corrald {
+	struct event_base *base;
+	struct config	*config;
+	const char	*config_path;
+	char		*socket_path;	/* what we listen on */
+	int		 socket_fd;
+	int		 socket_activated;
+	struct event	*ev_accept;
+	struct event	*ev_accept_pause;
+
+	struct jobs	 jobs;
+	struct clients	 clients;
+	u_int		 nclients;
+
+	struct event	*ev_waiters;	/* deferred check of waiters */
+	struct event	*ev_shutdown;	/* deferred check of shutdown */
+	int		 shutting_down;
+	struct event	*signal_events[8];
+	u_int		 nsignal_events;
+	struct rlimit	 nofile;	/* as corrald was started: for jobs */
+
+	/* Exits reaped before a spawning leader reported the stage's pid. */
+	struct {
+		pid_t	 pid;
+		int	 status;
+	}		*unclaimed;
+	u_int		 nunclaimed;
+	u_int		 nspawning;	/* jobs with an open report pipe */
+};
+extern struct corrald *cd;
+
+extern const struct cmd_entry cmd_shutdown_entry;
+
+/* server.c */
+int		 server_main(struct config *, const char *);
+void		 server_reopen_logs(void);
+void		 corrald_shutdown(void);
+void		 corrald_check_shutdown(void);
+
+/* config.c */
+struct config	*config_load(const char *, char **);
+void		 config_free(struct config *);
+int		 job_spec_equal(const struct job_spec *,
+		     const struct job_spec *);
+
+/* job.c */
+const char	*job_state_name(enum job_state);
+struct job	*job_find(const char *);
+struct job	*job_create(struct job_spec *);
+void		 job_free(struct job *);
+void		 job_set_state(struct job *, enum job_state);
+int		 job_start(struct job *, char **);
+void		 job_stop(struct job *, enum job_after);
+int		 job_is_active(const struct job *);
+int		 job_signal_leader(struct job *, int, char **);
+int		 job_signal_group(struct job *, int, char **);
+pid_t		 job_leader_pid(const struct job *);
+void		 job_proc_reaped(struct job *, struct proc *, int);
+void		 job_stage_reported(struct job *, u_int, pid_t);
+void		 job_report_closed(struct job *);
+void		 job_result_string(int, char *, size_t);
+json_t		*job_to_json(const struct job *);
+double		 job_backoff_delay(u_int, double);
+int		 job_status_is_success(const struct job_spec *, int);
+
+/* spawn.c */
+int		 spawn_run(struct job *, char **);
+const char	*spawn_step_name(int);
+
+/* reap.c */
+void		 reap_children(void);
+int		 reap_unclaimed_take(pid_t, int *);
+
+/* logfile.c */
+struct logfile	*logfile_open(struct job *, const char *, const char *,
+		     char **);
+void		 logfile_close(struct logfile *);
+void		 logfile_drain(struct logfile *);
+void		 logfile_reopen(struct logfile *);
+
+/* control.c */
+int		 control_listen(const char *, mode_t, char **);
+void		 control_listen_fd(int);
+void		 control_close(void);
+void		 control_send(struct client *, json_t *);
+void		 control_send_ok(struct client *, json_t *);
+void		 control_send_error(struct client *, const char *,
+		     const char *, ...)
+		     __attribute__((format(printf, 3, 4)));
+void		 control_client_done(struct client *);
+void		 control_process_pending(struct client *);
+void		 control_flush_all(void);
+
+/* cmd.c */
+void		 cmd_dispatch(struct client *, json_t *);
+struct waiter	*cmd_wait(struct cmd_ctx *);
+void		 cmd_check_waiters(void);
+void		 cmd_waiter_free(struct waiter *);
+void		 cmd_waiter_answer(struct waiter *, json_t *);
+int		 cmd_answer_when_settled(struct waiter *,
+		     enum cmd_verdict (*)(struct waiter *, u_int, char **));
+void		 cmd_forget_job(struct job *);
+void		 cmd_log_request(struct cmd_ctx *, const char *, ...)
+		     __attribute__((format(printf, 2, 3)));
+
+/* notify.c */
+void		 notify_ready(void);
+void		 notify_stopping(void);
+void		 notify_status(void);
+void		 notify_free(void);
+
+#endif /* CORRALD_H */

@@ -1,0 +1,788 @@
+/*
+ * job.c -- a job's life: its states, its runs, the restart policy and the
+ * timers that drive them.
+ *
+ * Every change of state goes through job_set_state(), which checks that the
+ * transition is one the machine allows, logs it and wakes whatever waits on
+ * jobs (control clients, shutdown).  A run ends when every one of its
+ * processes has been reaped, the spawn report pipe is closed, and (with
+ * kill_group) no member of its process group is left; only then does the
+ * policy decide what comes next.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "corrald.h"
+
+/* Two spawns of one job are never closer than this: no tight crash loop. */
+#define JOB_MIN_RESPAWN		1.0
+
+/* A group that outlives its leader is polled at this interval at most. */
+#define JOB_GROUP_POLL_MAX_MS	200
+
+static void	job_spawn(struct job *);
+static void	job_run_ended(struct job *);
+static void	job_check_run_end(struct job *);
+static void	job_arm(struct event *, double);
+static void	job_state_timer_cb(int, short, void *);
+static void	job_group_timer_cb(int, short, void *);
+static int	job_group_has_members(struct job *);
+static void	job_send_stop(struct job *);
+
+static const char *job_state_names[] = {
+	"STOPPED", "STARTING", "RUNNING", "BACKOFF", "STOPPING", "EXITED",
+	"FATAL"
+};
+
+const char *
+job_state_name(enum job_state state)
+{
+	return (job_state_names[state]);
+}
+
+static double
+job_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+static double
+job_elapsed(const struct job *job)
+{
+	return (job_now() - ((double)job->started.tv_sec +
+	    (double)job->started.tv_nsec / 1e9));
+}
+
+/*
+ * The delay before retry number `failures` (1, 2, ...): 1 s, 2 s, 4 s, ...
+ * capped at max.  Pure, for the unit tests.
+ */
+double
+job_backoff_delay(u_int failures, double max)
+{
+	double	 delay;
+
+	if (failures == 0)
+		return (0);
+	if (failures > 62)
+		return (max);
+	delay = ldexp(1.0, (int)failures - 1);
+	return (delay < max ? delay : max);
+}
+
+/* Is a wait status a success by the job's success_exit_codes? */
+int
+job_status_is_success(const struct job_spec *spec, int status)
+{
+	u_int	 i;
+
+	if (!WIFEXITED(status))
+		return (0);
+	for (i = 0; i < spec->nsuccess_codes; i++) {
+		if (spec->success_codes[i] == WEXITSTATUS(status))
+			return (1);
+	}
+	return (0);
+}
+
+/* "exit 3" or "signal 9 (KILL)". */
+void
+job_result_string(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exit %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "signal %d (%s)", WTERMSIG(status),
+		    sig_name(WTERMSIG(status)));
+	else
+		snprintf(buf, len, "status %#x", status);
+}
+
+struct job *
+job_find(const char *name)
+{
+	struct job	*job;
+
+	TAILQ_FOREACH(job, &cd->jobs, entry) {
+		if (strcmp(job->name, name) == 0)
+			return (job);
+	}
+	return (NULL);
+}
+
+/* A new job in STOPPED, owning spec, added to the daemon's list. */
+struct job *
+job_create(struct job_spec *spec)
+{
+	struct job	*job;
+
+	job = xcalloc(1, sizeof *job);
+	job->spec = spec;
+	job->name = spec->name;
+	job->state = JOB_STOPPED;
+	job->report_fd = -1;
+	job->ev_state = evtimer_new(cd->base, job_state_timer_cb, job);
+	job->ev_group = evtimer_new(cd->base, job_group_timer_cb, job);
+	TAILQ_INSERT_TAIL(&cd->jobs, job, entry);
+	return (job);
+}
+
+/* Forget a job that has no process left: its logs are drained first. */
+void
+job_free(struct job *job)
+{
+	u_int	 i;
+
+	TAILQ_REMOVE(&cd->jobs, job, entry);
+	event_free(job->ev_state);
+	event_free(job->ev_group);
+	if (job->ev_report != NULL) {
+		event_free(job->ev_report);
+		close(job->report_fd);
+		cd->nspawning--;
+	}
+	for (i = 0; i < job->nprocs; i++) {
+		if (job->procs[i].pidfd != -1)
+			close(job->procs[i].pidfd);
+	}
+	free(job->procs);
+	if (job->out != NULL)
+		logfile_close(job->out);
+	if (job->err != NULL)
+		logfile_close(job->err);
+	free(job->spawn_error);
+	free(job->fatal_reason);
+	free(job);
+}
+
+/* Is any process of the current run, or its group, still there? */
+int
+job_is_active(const struct job *job)
+{
+	return (job->state == JOB_STARTING || job->state == JOB_RUNNING ||
+	    job->state == JOB_STOPPING);
+}
+
+/* The one place a job changes state. */
+void
+job_set_state(struct job *job, enum job_state state)
+{
+	enum job_state	 old = job->state;
+
+	if (old == state)
+		return;
+	/* Only a run can be stopping, and only a stopped run can back off. */
+	if ((state == JOB_STOPPING && !job_is_active(job)) ||
+	    (state == JOB_RUNNING && old != JOB_STARTING))
+		fatalx("%s: bad transition %s -> %s", job->name,
+		    job_state_names[old], job_state_names[state]);
+	job->state = state;
+	log_debug("%s: %s -> %s", job->name, job_state_names[old],
+	    job_state_names[state]);
+	cmd_check_waiters();
+	notify_status();
+	corrald_check_shutdown();
+}
+
+static void
+job_arm(struct event *ev, double seconds)
+{
+	struct timeval	 tv;
+
+	if (seconds < 0)
+		seconds = 0;
+	tv.tv_sec = (time_t)seconds;
+	tv.tv_usec = (suseconds_t)((seconds - (double)tv.tv_sec) * 1e6);
+	evtimer_add(ev, &tv);
+}
+
+/* Open the job's log files if they are not open yet. */
+static int
+job_open_logs(struct job *job, char **cause)
+{
+	const struct job_spec	*spec = job->spec;
+
+	if (job->out == NULL && spec->stdout_target == STREAM_FILE) {
+		job->out = logfile_open(job, "stdout", spec->stdout_path,
+		    cause);
+		if (job->out == NULL)
+			return (-1);
+	}
+	if (job->err == NULL && spec->stderr_target == STREAM_FILE) {
+		job->err = logfile_open(job, "stderr", spec->stderr_path,
+		    cause);
+		if (job->err == NULL)
+			return (-1);
+	}
+	return (0);
+}
+
+/* Clear the previous run's processes and result. */
+static void
+job_reset_run(struct job *job)
+{
+	u_int	 i;
+
+	for (i = 0; i < job->nprocs; i++) {
+		if (job->procs[i].pidfd != -1)
+			close(job->procs[i].pidfd);
+	}
+	free(job->procs);
+	job->nprocs = job->spec->nstages;
+	job->procs = xcalloc(job->nprocs, sizeof *job->procs);
+	for (i = 0; i < job->nprocs; i++)
+		job->procs[i].pidfd = -1;
+	job->pgid = 0;
+	job->group_live = 0;
+	job->result_known = 0;
+	job->result_status = 0;
+	job->reached_running = 0;
+	job->exec_done = 0;
+	job->group_polls = 0;
+	free(job->spawn_error);
+	job->spawn_error = NULL;
+}
+
+/* The history slot of run number serial (1-based). */
+static struct run_record *
+job_record(struct job *job, uint64_t serial)
+{
+	return (&job->history[(serial - 1) % JOB_HISTORY]);
+}
+
+/* Start a new run now. */
+static void
+job_spawn(struct job *job)
+{
+	struct run_record	*rec;
+	char			*cause = NULL;
+
+	evtimer_del(job->ev_state);
+	job_reset_run(job);
+	job->after = AFTER_POLICY;
+	job->run_serial++;
+	if (job->run_serial > 1)
+		job->restarts++;
+	rec = job_record(job, job->run_serial);
+	memset(rec, 0, sizeof *rec);
+	rec->start = time(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &job->started);
+
+	if (job_open_logs(job, &cause) == -1 || spawn_run(job, &cause) == -1) {
+		log_warnx("%s: %s", job->name, cause);
+		rec->end = rec->start;
+		rec->spawn_failed = 1;
+		free(job->fatal_reason);
+		job->fatal_reason = cause;
+		job_set_state(job, JOB_FATAL);
+		return;
+	}
+	log_info("%s: started, pid %ld", job->name, (long)job->pgid);
+	free(job->fatal_reason);
+	job->fatal_reason = NULL;
+	job_set_state(job, JOB_STARTING);
+	job_arm(job->ev_state, job->spec->start_seconds);
+}
+
+/*
+ * STARTING becomes RUNNING once every process has exec'd and the job has
+ * stayed up start_seconds.
+ */
+static void
+job_check_started(struct job *job)
+{
+	if (job->state != JOB_STARTING || !job->exec_done ||
+	    job->spawn_error != NULL)
+		return;
+	if (job_elapsed(job) + 1e-3 < job->spec->start_seconds)
+		return;
+	job->reached_running = 1;
+	job->failures = 0;
+	job_set_state(job, JOB_RUNNING);
+}
+
+/* Start a job on request or at start-up. */
+int
+job_start(struct job *job, char **cause)
+{
+	(void)cause;
+	switch (job->state) {
+	case JOB_STARTING:
+	case JOB_RUNNING:
+		return (0);
+	case JOB_STOPPING:
+		/* Start again once the stop is over. */
+		if (job->after != AFTER_REMOVE)
+			job->after = AFTER_RESTART;
+		return (0);
+	case JOB_STOPPED:
+	case JOB_EXITED:
+	case JOB_FATAL:
+	case JOB_BACKOFF:
+		job->failures = 0;
+		job_spawn(job);
+		return (0);
+	}
+	return (0);
+}
+
+/* Send the stop signal as the job's spec says. */
+static void
+job_send_stop(struct job *job)
+{
+	int	 sig = job->spec->stop_signal;
+	u_int	 i;
+
+	if (job->spec->kill_group && job_group_has_members(job)) {
+		if (killpg(job->pgid, sig) == -1 && errno != ESRCH)
+			log_warn("%s: killpg %ld", job->name, (long)job->pgid);
+		return;
+	}
+	for (i = 0; i < job->nprocs; i++) {
+		if (job->procs[i].pidfd != -1 &&
+		    pidfd_send_signal(job->procs[i].pidfd, sig, NULL, 0) == -1 &&
+		    errno != ESRCH)
+			log_warn("%s: pidfd_send_signal", job->name);
+	}
+}
+
+/* Stop the job; `after` says what follows once its run has ended. */
+void
+job_stop(struct job *job, enum job_after after)
+{
+	switch (job->state) {
+	case JOB_STARTING:
+	case JOB_RUNNING:
+		job->after = after;
+		job_set_state(job, JOB_STOPPING);
+		job_send_stop(job);
+		job_arm(job->ev_state, job->spec->stop_timeout);
+		job_check_run_end(job);
+		break;
+	case JOB_STOPPING:
+		if (job->after != AFTER_REMOVE)
+			job->after = after;
+		if (!evtimer_pending(job->ev_state, NULL)) {
+			/* It was cleaning up after its leader: stop in earnest. */
+			job_arm(job->ev_state, job->spec->stop_timeout);
+		}
+		break;
+	case JOB_BACKOFF:
+		evtimer_del(job->ev_state);
+		if (after == AFTER_RESTART)
+			job_spawn(job);
+		else
+			job_set_state(job, JOB_STOPPED);
+		break;
+	case JOB_STOPPED:
+	case JOB_EXITED:
+	case JOB_FATAL:
+		if (after == AFTER_RESTART) {
+			job->failures = 0;
+			job_spawn(job);
+		} else if (after == AFTER_STOP)
+			job_set_state(job, JOB_STOPPED);
+		break;
+	}
+}
+
+/* The leader of the current run, or -1 if it has ended. */
+pid_t
+job_leader_pid(const struct job *job)
+{
+	if (!job_is_active(job) || job->nprocs == 0 || job->procs[0].reaped ||
+	    job->procs[0].pid <= 0)
+		return (-1);
+	return (job->procs[0].pid);
+}
+
+/* Signal the leader through its pidfd: a reused pid is never hit. */
+int
+job_signal_leader(struct job *job, int sig, char **cause)
+{
+	if (job_leader_pid(job) == -1 || job->procs[0].pidfd == -1) {
+		xasprintf(cause, "%s: not running", job->name);
+		return (-1);
+	}
+	if (pidfd_send_signal(job->procs[0].pidfd, sig, NULL, 0) == -1) {
+		xasprintf(cause, "%s: signal %s: %s", job->name, sig_name(sig),
+		    strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Does the run's process group still have members?  While the leader is
+ * unreaped its pid (the group's id) cannot be reused, so the group is
+ * safely there; after that, once the kernel has said the group is empty,
+ * it is never signalled again, as its id may be handed out anew.
+ */
+static int
+job_group_has_members(struct job *job)
+{
+	if (!job->group_live || job->pgid <= 1 || job->pgid == getpgrp())
+		return (0);
+	if (job->nprocs > 0 && !job->procs[0].reaped)
+		return (1);
+	if (kill(-job->pgid, 0) == -1 && errno == ESRCH) {
+		job->group_live = 0;
+		return (0);
+	}
+	return (1);
+}
+
+/* killpg the run's group, if it has members. */
+int
+job_signal_group(struct job *job, int sig, char **cause)
+{
+	if (!job_is_active(job) || !job_group_has_members(job)) {
+		xasprintf(cause, "%s: not running", job->name);
+		return (-1);
+	}
+	if (killpg(job->pgid, sig) == -1) {
+		xasprintf(cause, "%s: killpg %s: %s", job->name, sig_name(sig),
+		    strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/* The leader has reported a pipeline stage's pid. */
+void
+job_stage_reported(struct job *job, u_int stage, pid_t pid)
+{
+	struct proc	*proc = &job->procs[stage];
+	int		 status;
+
+	if (pid <= 0 || proc->pid != 0)
+		return;
+	proc->pid = pid;
+	if (reap_unclaimed_take(pid, &status)) {
+		job_proc_reaped(job, proc, status);
+		return;
+	}
+	/* Our child, not yet reaped: its pid cannot have been reused. */
+	if ((proc->pidfd = pidfd_open(pid, 0)) == -1)
+		log_warn("%s: pidfd_open %ld", job->name, (long)pid);
+}
+
+/* Every process has exec'd or failed: the report pipe is closed. */
+void
+job_report_closed(struct job *job)
+{
+	u_int	 i;
+
+	/* Stages the leader never got to create will never exist. */
+	for (i = 1; i < job->nprocs; i++) {
+		if (job->procs[i].pid == 0) {
+			job->procs[i].reaped = 1;
+			job->procs[i].status = W_EXITCODE(127, 0);
+		}
+	}
+	job->exec_done = 1;
+	if (job->spawn_error != NULL && job->state == JOB_STARTING)
+		log_debug("%s: spawn failed", job->name);
+	job_check_started(job);
+	job_check_run_end(job);
+}
+
+/* The run's result: the last stage's status, or with pipefail the
+ * rightmost failing stage's (like a shell's pipefail). */
+static int
+job_compute_result(const struct job *job)
+{
+	u_int	 i;
+
+	if (job->spec->pipefail) {
+		for (i = job->nprocs; i > 0; i--) {
+			if (job->procs[i - 1].status != 0)
+				return (job->procs[i - 1].status);
+		}
+		return (0);
+	}
+	return (job->procs[job->nprocs - 1].status);
+}
+
+/* A process of the current run was reaped. */
+void
+job_proc_reaped(struct job *job, struct proc *proc, int status)
+{
+	char	 how[64];
+
+	proc->reaped = 1;
+	proc->status = status;
+	if (proc->pidfd != -1) {
+		close(proc->pidfd);
+		proc->pidfd = -1;
+	}
+	job_result_string(status, how, sizeof how);
+	log_info("%s: pid %ld ended: %s", job->name, (long)proc->pid, how);
+	job_check_run_end(job);
+}
+
+/*
+ * Has the run ended?  Once every process is reaped, a group that outlived
+ * its leader is stopped (kill_group) and polled until it is empty.
+ */
+static void
+job_check_run_end(struct job *job)
+{
+	u_int	 i;
+
+	if (!job_is_active(job) || job->report_fd != -1)
+		return;
+	for (i = 0; i < job->nprocs; i++) {
+		if (!job->procs[i].reaped)
+			return;
+	}
+	if (!job->result_known) {
+		job->result_status = job_compute_result(job);
+		job->result_known = 1;
+	}
+	if (job->spec->kill_group || job->after == AFTER_REMOVE) {
+		if (job_group_has_members(job)) {
+			if (job->state != JOB_STOPPING) {
+				log_info("%s: stopping what is left of "
+				    "group %ld", job->name, (long)job->pgid);
+				job_set_state(job, JOB_STOPPING);
+				job_send_stop(job);
+				job_arm(job->ev_state, job->spec->stop_timeout);
+			}
+			if (!evtimer_pending(job->ev_group, NULL))
+				job_arm(job->ev_group, 0.005);
+			return;
+		}
+	}
+	job_run_ended(job);
+}
+
+/* The stop took too long, or a start/back-off delay is over. */
+static void
+job_state_timer_cb(int fd, short events, void *arg)
+{
+	struct job	*job = arg;
+	u_int		 i;
+
+	(void)fd;
+	(void)events;
+	switch (job->state) {
+	case JOB_STARTING:
+		job_check_started(job);
+		break;
+	case JOB_BACKOFF:
+		job_spawn(job);
+		break;
+	case JOB_STOPPING:
+		log_warnx("%s: still running after %g s, sending KILL",
+		    job->name, job->spec->stop_timeout);
+		if (job_group_has_members(job) &&
+		    killpg(job->pgid, SIGKILL) == -1 && errno != ESRCH)
+			log_warn("%s: killpg", job->name);
+		/* Stages that left the group are killed one by one. */
+		for (i = 0; i < job->nprocs; i++) {
+			if (job->procs[i].pidfd != -1)
+				pidfd_send_signal(job->procs[i].pidfd, SIGKILL,
+				    NULL, 0);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* Poll a group whose processes are not all our children. */
+static void
+job_group_timer_cb(int fd, short events, void *arg)
+{
+	struct job	*job = arg;
+	u_int		 ms;
+
+	(void)fd;
+	(void)events;
+	if (!job_group_has_members(job)) {
+		job_check_run_end(job);
+		return;
+	}
+	job->group_polls++;
+	ms = 5U << (job->group_polls < 6 ? job->group_polls : 6);
+	if (ms > JOB_GROUP_POLL_MAX_MS)
+		ms = JOB_GROUP_POLL_MAX_MS;
+	job_arm(job->ev_group, ms / 1000.0);
+}
+
+/* The run is over: record it, then follow the operator or the policy. */
+static void
+job_run_ended(struct job *job)
+{
+	const struct job_spec	*spec = job->spec;
+	struct run_record	*rec = job_record(job, job->run_serial);
+	char			 how[64];
+	int			 success;
+	double			 wait;
+
+	evtimer_del(job->ev_state);
+	evtimer_del(job->ev_group);
+	rec->end = time(NULL);
+	rec->status = job->result_status;
+	rec->spawn_failed = (job->spawn_error != NULL);
+	job_result_string(job->result_status, how, sizeof how);
+
+	switch (job->after) {
+	case AFTER_STOP:
+	case AFTER_REMOVE:
+		job_set_state(job, JOB_STOPPED);
+		return;
+	case AFTER_RESTART:
+		job->failures = 0;
+		job_spawn(job);
+		return;
+	case AFTER_POLICY:
+		break;
+	}
+
+	if (job->spawn_error != NULL) {
+		free(job->fatal_reason);
+		job->fatal_reason = xstrdup(job->spawn_error);
+		job_set_state(job, JOB_FATAL);
+		return;
+	}
+	success = job_status_is_success(spec, job->result_status);
+	if (spec->restart == RESTART_NO ||
+	    (spec->restart == RESTART_ON_FAILURE && success)) {
+		job_set_state(job, JOB_EXITED);
+		return;
+	}
+	if (!job->reached_running) {
+		/* It did not stay up: a failed start. */
+		job->failures++;
+		if (job->failures > (u_int)spec->start_retries) {
+			free(job->fatal_reason);
+			xasprintf(&job->fatal_reason,
+			    "exited too quickly: %s, %u times", how,
+			    job->failures);
+			log_warnx("%s: %s", job->name, job->fatal_reason);
+			job_set_state(job, JOB_FATAL);
+			return;
+		}
+		wait = job_backoff_delay(job->failures, spec->backoff_max);
+	} else {
+		job->failures = 0;
+		wait = JOB_MIN_RESPAWN - job_elapsed(job);
+	}
+	if (wait <= 0) {
+		job_spawn(job);
+		return;
+	}
+	log_info("%s: %s, restarting in %.3g s", job->name, how, wait);
+	job_set_state(job, JOB_BACKOFF);
+	job_arm(job->ev_state, wait);
+	clock_gettime(CLOCK_MONOTONIC, &job->retry_at);
+	job->retry_at.tv_sec += (time_t)wait;
+	job->retry_at.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
+	if (job->retry_at.tv_nsec >= 1000000000L) {
+		job->retry_at.tv_sec++;
+		job->retry_at.tv_nsec -= 1000000000L;
+	}
+}
+
+/* One run of the history as JSON. */
+static json_t *
+job_record_to_json(const struct run_record *rec)
+{
+	char	 how[64];
+	json_t	*obj;
+
+	obj = json_pack("{s:I}", "start", (json_int_t)rec->start);
+	if (rec->end != 0) {
+		json_object_set_new(obj, "end", json_integer(rec->end));
+		if (rec->spawn_failed)
+			snprintf(how, sizeof how, "spawn failed");
+		else
+			job_result_string(rec->status, how, sizeof how);
+		json_object_set_new(obj, "result", json_string(how));
+		if (!rec->spawn_failed && WIFEXITED(rec->status))
+			json_object_set_new(obj, "exit_code",
+			    json_integer(WEXITSTATUS(rec->status)));
+		if (!rec->spawn_failed && WIFSIGNALED(rec->status))
+			json_object_set_new(obj, "signal",
+			    json_integer(WTERMSIG(rec->status)));
+	}
+	return (obj);
+}
+
+/* The job as `status` shows it. */
+json_t *
+job_to_json(const struct job *job)
+{
+	const struct run_record	*rec;
+	json_t			*obj, *history, *stages, *stage;
+	char			 how[64];
+	pid_t			 leader = job_leader_pid(job);
+	uint64_t		 serial, first;
+	struct timespec		 now;
+	u_int			 i;
+
+	obj = json_pack("{s:s,s:s,s:I}", "name", job->name,
+	    "state", job_state_names[job->state],
+	    "restarts", (json_int_t)job->restarts);
+	json_object_set_new(obj, "pid",
+	    leader > 0 ? json_integer(leader) : json_null());
+	if (job_is_active(job)) {
+		json_object_set_new(obj, "pgid", json_integer(job->pgid));
+		json_object_set_new(obj, "uptime",
+		    json_real(job_elapsed(job)));
+	}
+	if (job->run_serial > 0 && !job_is_active(job)) {
+		rec = job_record((struct job *)job, job->run_serial);
+		json_object_set_new(obj, "last", job_record_to_json(rec));
+	}
+	if (job->fatal_reason != NULL && job->state == JOB_FATAL)
+		json_object_set_new(obj, "error",
+		    json_string(job->fatal_reason));
+	if (job->state == JOB_BACKOFF) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		json_object_set_new(obj, "retry_in", json_real(
+		    (double)(job->retry_at.tv_sec - now.tv_sec) +
+		    (double)(job->retry_at.tv_nsec - now.tv_nsec) / 1e9));
+	}
+	if (job->spec->nstages > 1 && job->nprocs > 0) {
+		stages = json_array();
+		for (i = 0; i < job->nprocs; i++) {
+			stage = json_pack("{s:I}", "pid",
+			    (json_int_t)job->procs[i].pid);
+			if (job->procs[i].reaped) {
+				job_result_string(job->procs[i].status, how,
+				    sizeof how);
+				json_object_set_new(stage, "result",
+				    json_string(how));
+			}
+			json_array_append_new(stages, stage);
+		}
+		json_object_set_new(obj, "stages", stages);
+	}
+	history = json_array();
+	first = job->run_serial > JOB_HISTORY ?
+	    job->run_serial - JOB_HISTORY + 1 : 1;
+	for (serial = first; serial <= job->run_serial; serial++) {
+		rec = job_record((struct job *)job, serial);
+		json_array_append_new(history, job_record_to_json(rec));
+	}
+	json_object_set_new(obj, "history", history);
+	return (obj);
+}

@@ -1,0 +1,297 @@
+/*
+ * server.c -- the daemon's life: set-up, the event loop, signals, and the
+ * orderly shutdown that stops every job before corrald exits.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "corrald.h"
+
+/* The daemon's one top-level state. */
+struct corrald *cd;
+
+static void	server_signal_cb(int, short, void *);
+static void	server_shutdown_check_cb(int, short, void *);
+
+/* mkdir -p with mode for the directories created. */
+static int
+server_mkdirs(const char *path, mode_t mode, char **cause)
+{
+	char	*dir, *p;
+
+	dir = xstrdup(path);
+	for (p = dir + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		const char saved = *p;
+		*p = '\0';
+		if (mkdir(dir, mode) == -1 && errno != EEXIST) {
+			xasprintf(cause, "mkdir %s: %s", dir, strerror(errno));
+			free(dir);
+			return (-1);
+		}
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	free(dir);
+	return (0);
+}
+
+/*
+ * One descriptor per pipe end, log file and pidfd: a thousand jobs need
+ * more than the usual soft limit of 1024.  Jobs get the original back.
+ */
+static void
+server_raise_nofile(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	cd->nofile = rl;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit NOFILE");
+	}
+}
+
+/* A control socket from systemd, if socket activation gave us one. */
+static int
+server_activated_socket(void)
+{
+	int	 n;
+
+	n = sd_listen_fds(1);
+	if (n <= 0)
+		return (-1);
+	if (n > 1)
+		log_warnx("%d sockets passed, using the first", n);
+	if (sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL,
+	    0) <= 0) {
+		log_warnx("passed descriptor is not a listening Unix stream "
+		    "socket; binding our own");
+		return (-1);
+	}
+	return (SD_LISTEN_FDS_START);
+}
+
+static void
+server_add_signal(int sig)
+{
+	struct event	*ev;
+
+	ev = evsignal_new(cd->base, sig, server_signal_cb, NULL);
+	evsignal_add(ev, NULL);
+	cd->signal_events[cd->nsignal_events++] = ev;
+}
+
+static void
+server_signal_cb(int sig, short events, void *arg)
+{
+	(void)events;
+	(void)arg;
+	switch (sig) {
+	case SIGCHLD:
+		reap_children();
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_info("received SIG%s: stopping every job", sig_name(sig));
+		corrald_shutdown();
+		break;
+	case SIGHUP:
+		log_warnx("received SIGHUP: reload is not supported by this "
+		    "version of corrald; nothing changed");
+		break;
+	case SIGUSR1:
+		server_reopen_logs();
+		break;
+	case SIGUSR2:
+		log_warnx("received SIGUSR2: re-execution is not supported by "
+		    "this version of corrald; nothing changed");
+		break;
+	}
+}
+
+/* Reopen every log file by its path (after logrotate moved it). */
+void
+server_reopen_logs(void)
+{
+	struct job	*job;
+
+	log_info("reopening log files");
+	TAILQ_FOREACH(job, &cd->jobs, entry) {
+		if (job->out != NULL)
+			logfile_reopen(job->out);
+		if (job->err != NULL)
+			logfile_reopen(job->err);
+	}
+}
+
+/* Stop every job, last first; corrald exits once none is left. */
+void
+corrald_shutdown(void)
+{
+	struct job	*job;
+
+	if (cd->shutting_down)
+		return;
+	cd->shutting_down = 1;
+	notify_stopping();
+	TAILQ_FOREACH_REVERSE(job, &cd->jobs, jobs, entry)
+		job_stop(job, AFTER_REMOVE);
+	corrald_check_shutdown();
+}
+
+/* Once the current callback is over: is every job down? */
+void
+corrald_check_shutdown(void)
+{
+	if (!cd->shutting_down)
+		return;
+	if (cd->ev_shutdown == NULL)
+		cd->ev_shutdown = event_new(cd->base, -1, 0,
+		    server_shutdown_check_cb, NULL);
+	event_active(cd->ev_shutdown, 0, 0);
+}
+
+static void
+server_shutdown_check_cb(int fd, short events, void *arg)
+{
+	struct job	*job;
+
+	(void)fd;
+	(void)events;
+	(void)arg;
+	TAILQ_FOREACH(job, &cd->jobs, entry) {
+		if (job_is_active(job))
+			return;
+	}
+	event_base_loopexit(cd->base, NULL);
+}
+
+/* After the loop: flush logs, answer shutdown requests, free it all. */
+static void
+server_exit(void)
+{
+	struct job	*job;
+	struct client	*c, *next;
+	u_int		 i;
+
+	TAILQ_FOREACH(job, &cd->jobs, entry) {
+		if (job->out != NULL)
+			logfile_drain(job->out);
+		if (job->err != NULL)
+			logfile_drain(job->err);
+	}
+	TAILQ_FOREACH(c, &cd->clients, entry) {
+		if (c->waiter != NULL &&
+		    c->waiter->cmd == &cmd_shutdown_entry)
+			cmd_waiter_answer(c->waiter, proto_ok());
+	}
+	control_flush_all();
+	TAILQ_FOREACH_SAFE(c, &cd->clients, entry, next)
+		control_client_done(c);
+	control_close();
+	while ((job = TAILQ_FIRST(&cd->jobs)) != NULL)
+		job_free(job);
+	for (i = 0; i < cd->nsignal_events; i++)
+		event_free(cd->signal_events[i]);
+	if (cd->ev_waiters != NULL)
+		event_free(cd->ev_waiters);
+	if (cd->ev_shutdown != NULL)
+		event_free(cd->ev_shutdown);
+	notify_free();
+	/* Run the deferred frees of the clients closed above. */
+	event_base_loop(cd->base, EVLOOP_NONBLOCK);
+	event_base_free(cd->base);
+	config_free(cd->config);
+	free(cd->socket_path);
+	free(cd->unclaimed);
+	free(cd);
+	cd = NULL;
+}
+
+/*
+ * Run the daemon on config (which it now owns), listening on socket_path
+ * if given, else on the config's socket.  Returns the exit code.
+ */
+int
+server_main(struct config *config, const char *socket_path)
+{
+	struct job	*job;
+	char		*cause;
+	int		 fd;
+	u_int		 i;
+
+	cd = xcalloc(1, sizeof *cd);
+	cd->config = config;
+	cd->socket_fd = -1;
+	TAILQ_INIT(&cd->jobs);
+	TAILQ_INIT(&cd->clients);
+	if ((cd->base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+
+	/* A client that goes away mid-answer must not take us with it. */
+	signal(SIGPIPE, SIG_IGN);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		log_warn("PR_SET_CHILD_SUBREAPER");
+	server_raise_nofile();
+	server_add_signal(SIGCHLD);
+	server_add_signal(SIGTERM);
+	server_add_signal(SIGINT);
+	server_add_signal(SIGHUP);
+	server_add_signal(SIGUSR1);
+	server_add_signal(SIGUSR2);
+
+	if (socket_path == NULL && (fd = server_activated_socket()) != -1) {
+		log_info("using the control socket passed by systemd");
+		control_listen_fd(fd);
+	} else {
+		if (socket_path == NULL)
+			socket_path = config->socket_path;
+		if (control_listen(socket_path, config->socket_mode,
+		    &cause) == -1) {
+			log_warnx("%s", cause);
+			free(cause);
+			return (1);
+		}
+		log_info("listening on %s", socket_path);
+	}
+	if (server_mkdirs(config->log_dir, 0750, &cause) == -1) {
+		log_warnx("log_dir: %s", cause);
+		free(cause);
+		control_close();
+		return (1);
+	}
+
+	for (i = 0; i < config->nspecs; i++)
+		job_create(config->specs[i]);
+	TAILQ_FOREACH(job, &cd->jobs, entry) {
+		if (job->spec->autostart)
+			job_start(job, NULL);
+	}
+	notify_ready();
+
+	event_base_dispatch(cd->base);
+
+	log_info("every job has stopped; exiting");
+	server_exit();
+	return (0);
+}

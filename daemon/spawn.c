@@ -1,0 +1,557 @@
+/*
+ * spawn.c -- starting one run of a job: everything between fork and exec.
+ *
+ * All the work that may allocate (argv, environment, the list of paths to
+ * try for each program, descriptors) is done before fork.  The child then
+ * calls only async-signal-safe functions.
+ *
+ * The leader is forked by corrald and calls setsid(), so it is session and
+ * process-group leader.  For a pipeline, it then creates the other stages
+ * with clone(CLONE_PARENT): they are born inside its session and group, yet
+ * they are corrald's children, so corrald reaps them and gets their exit
+ * status like the leader's.  The leader reports each stage's pid, and any
+ * step that fails (with its errno), over a close-on-exec pipe: corrald sees
+ * EOF once every process has exec'd or died, the way Python's subprocess
+ * learns of an exec failure.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/syscall.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "corrald.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define SPAWN_DEFAULT_PATH \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* The steps of the child's setup, named in failure messages. */
+enum spawn_step {
+	STEP_SETSID,
+	STEP_CLONE,
+	STEP_STDIN,
+	STEP_DUP,
+	STEP_CHDIR,
+	STEP_EXEC
+};
+
+/* What a child writes on the report pipe: one record, atomically. */
+struct spawn_record {
+	int	 kind;
+#define SPAWN_REC_PID	1	/* stage's pid, written by the leader */
+#define SPAWN_REC_ERROR	2	/* a step failed with err */
+	int	 stage;
+	int	 step;
+	int	 err;
+	pid_t	 pid;
+};
+
+/* Everything the child needs, prepared before fork and only read after. */
+struct spawn_plan {
+	const struct job_spec *spec;
+	char		***candidates;	/* per stage: paths to try, NULL-ended */
+	char		**envp;
+	int		  devnull_fd;
+	int		  out_fd;
+	int		  err_fd;
+	int		(*links)[2];	/* nstages - 1 pipes between stages */
+	int		  report_fd;	/* write end */
+};
+
+static char	**spawn_build_env(const struct job_spec *);
+static char	**spawn_candidates(const char *, char **);
+static void	  spawn_plan_free(struct spawn_plan *);
+static void	  spawn_report(const struct spawn_plan *, int, int, int,
+		      pid_t);
+static void	  spawn_child_leader(const struct spawn_plan *)
+		      __attribute__((noreturn));
+static void	  spawn_child_stage(const struct spawn_plan *, u_int)
+		      __attribute__((noreturn));
+static void	  spawn_report_cb(int, short, void *);
+
+/* Internal variables of corral and systemd that a job must not inherit. */
+static const char *spawn_env_hidden[] = {
+	"NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES",
+	"WATCHDOG_USEC", "WATCHDOG_PID", "CORRAL_SOCKET", NULL
+};
+
+const char *
+spawn_step_name(int step)
+{
+	switch (step) {
+	case STEP_SETSID:
+		return ("setsid");
+	case STEP_CLONE:
+		return ("fork");
+	case STEP_STDIN:
+		return ("open stdin");
+	case STEP_DUP:
+		return ("dup2");
+	case STEP_CHDIR:
+		return ("chdir");
+	case STEP_EXEC:
+		return ("exec");
+	}
+	return ("?");
+}
+
+/* Does "NAME=value" set one of the names in list? */
+static int
+spawn_env_in(const char *entry, const char **list)
+{
+	size_t	 n;
+
+	for (; *list != NULL; list++) {
+		n = strlen(*list);
+		if (strncmp(entry, *list, n) == 0 && entry[n] == '=')
+			return (1);
+	}
+	return (0);
+}
+
+/* Does "NAME=value" set the same name as any of spec's environment? */
+static int
+spawn_env_overridden(const char *entry, const struct job_spec *spec)
+{
+	const char	*eq;
+	u_int		 i;
+
+	if ((eq = strchr(entry, '=')) == NULL)
+		return (1);
+	for (i = 0; i < spec->nenvironment; i++) {
+		if (strncmp(spec->environment[i], entry,
+		    (size_t)(eq - entry + 1)) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * The job's environment: corrald's own (less its internal variables) unless
+ * clear_environment, with the job's `environment` on top.
+ */
+static char **
+spawn_build_env(const struct job_spec *spec)
+{
+	extern char	**environ;
+	char		**envp;
+	size_t		  n = 0, i;
+
+	for (i = 0; environ[i] != NULL; i++)
+		n++;
+	envp = xcalloc(n + spec->nenvironment + 1, sizeof *envp);
+	n = 0;
+	if (!spec->clear_environment) {
+		for (i = 0; environ[i] != NULL; i++) {
+			if (spawn_env_in(environ[i], spawn_env_hidden) ||
+			    spawn_env_overridden(environ[i], spec))
+				continue;
+			envp[n++] = xstrdup(environ[i]);
+		}
+	}
+	for (i = 0; i < spec->nenvironment; i++)
+		envp[n++] = xstrdup(spec->environment[i]);
+	envp[n] = NULL;
+	return (envp);
+}
+
+/*
+ * The paths to try for program, as execvp() would: the name itself if it
+ * has a slash, else each directory of the job's PATH.
+ */
+static char **
+spawn_candidates(const char *program, char **envp)
+{
+	const char	*path = NULL, *p, *colon;
+	char		**list;
+	size_t		  n = 1, len;
+	u_int		  i;
+
+	if (strchr(program, '/') != NULL) {
+		list = xcalloc(2, sizeof *list);
+		list[0] = xstrdup(program);
+		return (list);
+	}
+	for (i = 0; envp[i] != NULL; i++) {
+		if (strncmp(envp[i], "PATH=", 5) == 0)
+			path = envp[i] + 5;
+	}
+	if (path == NULL)
+		path = SPAWN_DEFAULT_PATH;
+	for (p = path; *p != '\0'; p++)
+		n += (*p == ':');
+	list = xcalloc(n + 1, sizeof *list);
+	n = 0;
+	for (p = path;; p = colon + 1) {
+		colon = strchrnul(p, ':');
+		len = (size_t)(colon - p);
+		if (len == 0)
+			list[n++] = xstrdup(program);	/* "" is "." */
+		else
+			xasprintf(&list[n++], "%.*s/%s", (int)len, p, program);
+		if (*colon == '\0')
+			break;
+	}
+	list[n] = NULL;
+	return (list);
+}
+
+static void
+spawn_strv_free(char **v)
+{
+	size_t	 i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+spawn_plan_free(struct spawn_plan *p)
+{
+	u_int	 i;
+
+	if (p->candidates != NULL) {
+		for (i = 0; i < p->spec->nstages; i++)
+			spawn_strv_free(p->candidates[i]);
+		free(p->candidates);
+	}
+	spawn_strv_free(p->envp);
+	if (p->links != NULL) {
+		for (i = 0; i + 1 < p->spec->nstages; i++) {
+			if (p->links[i][0] != -1)
+				close(p->links[i][0]);
+			if (p->links[i][1] != -1)
+				close(p->links[i][1]);
+		}
+		free(p->links);
+	}
+	if (p->devnull_fd != -1)
+		close(p->devnull_fd);
+	if (p->report_fd != -1)
+		close(p->report_fd);
+}
+
+/* In the child: one record to the parent.  Async-signal-safe. */
+static void
+spawn_report(const struct spawn_plan *p, int kind, int stage, int step,
+    pid_t pid)
+{
+	struct spawn_record	 rec;
+	ssize_t			 n;
+
+	memset(&rec, 0, sizeof rec);
+	rec.kind = kind;
+	rec.stage = stage;
+	rec.step = step;
+	rec.err = (kind == SPAWN_REC_ERROR) ? errno : 0;
+	rec.pid = pid;
+	do
+		n = write(p->report_fd, &rec, sizeof rec);
+	while (n == -1 && errno == EINTR);
+}
+
+/* In the child: report a failed step and exit as a shell would. */
+static void __attribute__((noreturn))
+spawn_fail(const struct spawn_plan *p, u_int stage, int step)
+{
+	int	 code = (step == STEP_EXEC && errno != ENOENT) ? 126 : 127;
+
+	spawn_report(p, SPAWN_REC_ERROR, (int)stage, step, 0);
+	_exit(code);
+}
+
+/*
+ * In the child: put fd on target, first moving any descriptor that sits
+ * below 3 out of the way (corrald may have been started with 0, 1 or 2
+ * closed, so a pipe can land there).
+ */
+static int
+spawn_lift(int fd)
+{
+	if (fd >= 3)
+		return (fd);
+	return (fcntl(fd, F_DUPFD_CLOEXEC, 3));
+}
+
+/*
+ * In the child: set up stage's descriptors and directory, and exec it.
+ * Async-signal-safe calls only.
+ */
+static void
+spawn_child_stage(const struct spawn_plan *p, u_int stage)
+{
+	const struct job_spec	*spec = p->spec;
+	u_int			 last = spec->nstages - 1, i;
+	int			 fds[3], saved_errno = ENOENT;
+	char			**argv = spec->argvs[stage];
+
+	if (stage == 0 && spec->stdin_path != NULL) {
+		fds[0] = open(spec->stdin_path, O_RDONLY | O_CLOEXEC);
+		if (fds[0] == -1)
+			spawn_fail(p, stage, STEP_STDIN);
+	} else if (stage == 0)
+		fds[0] = p->devnull_fd;
+	else
+		fds[0] = p->links[stage - 1][0];
+	fds[1] = (stage == last) ? p->out_fd : p->links[stage][1];
+	fds[2] = p->err_fd;
+
+	for (i = 0; i < 3; i++) {
+		if ((fds[i] = spawn_lift(fds[i])) == -1)
+			spawn_fail(p, stage, STEP_DUP);
+	}
+	for (i = 0; i < 3; i++) {
+		if (dup2(fds[i], (int)i) == -1)
+			spawn_fail(p, stage, STEP_DUP);
+	}
+	if (chdir(spec->directory) == -1)
+		spawn_fail(p, stage, STEP_CHDIR);
+
+	/* Nothing but 0, 1 and 2 survives exec; the report pipe until then. */
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+
+	for (i = 0; p->candidates[stage][i] != NULL; i++) {
+		execve(p->candidates[stage][i], argv, p->envp);
+		/* Like execvp: a more telling error beats "not found". */
+		if (errno != ENOENT && errno != ENOTDIR)
+			saved_errno = errno;
+	}
+	errno = saved_errno;
+	spawn_fail(p, stage, STEP_EXEC);
+}
+
+/*
+ * In the leader, just forked: clean signal state, new session, the other
+ * stages, then its own exec.
+ */
+static void
+spawn_child_leader(const struct spawn_plan *p)
+{
+	struct sigaction	 sa;
+	sigset_t		 none;
+	u_int			 stage;
+	long			 pid;
+	int			 sig;
+
+	/* Default dispositions (SIGPIPE too) while signals are still blocked. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	if (setsid() == -1)
+		spawn_fail(p, 0, STEP_SETSID);
+
+	for (stage = 1; stage < p->spec->nstages; stage++) {
+		/* Born in our session, but corrald's child: it reaps it. */
+		pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL,
+		    NULL, NULL);
+		if (pid == -1)
+			spawn_fail(p, stage, STEP_CLONE);
+		if (pid == 0)
+			spawn_child_stage(p, stage);
+		spawn_report(p, SPAWN_REC_PID, (int)stage, 0, (pid_t)pid);
+	}
+	spawn_child_stage(p, 0);
+}
+
+/*
+ * Start a run of job: fork the leader (and through it the other stages).
+ * Fills job->procs[0] and job->pgid, and opens the report pipe that the
+ * loop reads.  Returns -1 with *cause if nothing could be started.
+ */
+int
+spawn_run(struct job *job, char **cause)
+{
+	const struct job_spec	*spec = job->spec;
+	struct spawn_plan	 p;
+	sigset_t		 all, saved;
+	int			 report[2], i;
+	u_int			 stage;
+	const char		*program;
+	pid_t			 pid;
+
+	memset(&p, 0, sizeof p);
+	p.spec = spec;
+	p.devnull_fd = p.report_fd = -1;
+	report[0] = -1;
+
+	p.envp = spawn_build_env(spec);
+	p.candidates = xcalloc(spec->nstages, sizeof *p.candidates);
+	for (stage = 0; stage < spec->nstages; stage++) {
+		program = spec->argvs[stage][0];
+		if (stage == 0 && spec->executable != NULL)
+			program = spec->executable;
+		p.candidates[stage] = spawn_candidates(program, p.envp);
+	}
+	if (spec->nstages > 1) {
+		p.links = xcalloc(spec->nstages - 1, sizeof *p.links);
+		for (stage = 0; stage + 1 < spec->nstages; stage++)
+			p.links[stage][0] = p.links[stage][1] = -1;
+		for (stage = 0; stage + 1 < spec->nstages; stage++) {
+			if (pipe2(p.links[stage], O_CLOEXEC) == -1) {
+				xasprintf(cause, "pipe: %s", strerror(errno));
+				goto fail;
+			}
+		}
+	}
+	if ((p.devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1) {
+		xasprintf(cause, "open /dev/null: %s", strerror(errno));
+		goto fail;
+	}
+	p.out_fd = job->out != NULL ? job->out->pipe_wr : p.devnull_fd;
+	if (spec->stderr_target == STREAM_STDOUT)
+		p.err_fd = p.out_fd;
+	else
+		p.err_fd = job->err != NULL ? job->err->pipe_wr : p.devnull_fd;
+	if (pipe2(report, O_CLOEXEC) == -1) {
+		xasprintf(cause, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	p.report_fd = report[1];
+
+	/*
+	 * Block every signal across fork so that no handler of ours runs in
+	 * the child before it has reset them.
+	 */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &saved);
+	pid = fork();
+	if (pid == 0)
+		spawn_child_leader(&p);
+	i = errno;
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	if (pid == -1) {
+		xasprintf(cause, "fork: %s", strerror(i));
+		goto fail;
+	}
+
+	job->procs[0].pid = pid;
+	/* Not reaped yet, so this pid cannot have been reused. */
+	job->procs[0].pidfd = pidfd_open(pid, 0);
+	if (job->procs[0].pidfd == -1)
+		log_warn("%s: pidfd_open %ld", job->name, (long)pid);
+	job->pgid = pid;
+	job->group_live = 1;
+
+	job->report_fd = report[0];
+	if (fcntl(job->report_fd, F_SETFL, O_NONBLOCK) == -1)
+		log_warn("%s: fcntl", __func__);
+	job->ev_report = event_new(cd->base, job->report_fd,
+	    EV_READ | EV_PERSIST, spawn_report_cb, job);
+	event_add(job->ev_report, NULL);
+	cd->nspawning++;
+
+	spawn_plan_free(&p);
+	return (0);
+
+fail:
+	if (report[0] != -1)
+		close(report[0]);
+	spawn_plan_free(&p);
+	return (-1);
+}
+
+/* Stop reading a job's report pipe. */
+static void
+spawn_report_close(struct job *job)
+{
+	event_free(job->ev_report);
+	job->ev_report = NULL;
+	close(job->report_fd);
+	job->report_fd = -1;
+	cd->nspawning--;
+}
+
+/* Turn a failure record into the message shown in status. */
+static void
+spawn_record_error(struct job *job, const struct spawn_record *rec)
+{
+	const struct job_spec	*spec = job->spec;
+	const char		*what = NULL, *stage_prefix = "";
+	char			 prefix[32];
+
+	if (job->spawn_error != NULL)
+		return;		/* the first failure is the cause */
+	if (rec->stage < 0 || (u_int)rec->stage >= spec->nstages)
+		return;
+	switch (rec->step) {
+	case STEP_EXEC:
+		what = spec->argvs[rec->stage][0];
+		if (rec->stage == 0 && spec->executable != NULL)
+			what = spec->executable;
+		break;
+	case STEP_CHDIR:
+		what = spec->directory;
+		break;
+	case STEP_STDIN:
+		what = spec->stdin_path;
+		break;
+	}
+	if (spec->nstages > 1) {
+		snprintf(prefix, sizeof prefix, "stage %d: ", rec->stage + 1);
+		stage_prefix = prefix;
+	}
+	if (what != NULL)
+		xasprintf(&job->spawn_error, "%s%s %s: %s", stage_prefix,
+		    spawn_step_name(rec->step), what, strerror(rec->err));
+	else
+		xasprintf(&job->spawn_error, "%s%s: %s", stage_prefix,
+		    spawn_step_name(rec->step), strerror(rec->err));
+	log_warnx("%s: %s", job->name, job->spawn_error);
+}
+
+/* The report pipe is readable: stage pids, failures, or EOF. */
+static void
+spawn_report_cb(int fd, short events, void *arg)
+{
+	struct job		*job = arg;
+	struct spawn_record	 recs[16];
+	ssize_t			 n;
+	size_t			 i;
+
+	(void)events;
+	for (;;) {
+		n = read(fd, recs, sizeof recs);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n <= 0)
+			break;
+		/* Records are written whole (< PIPE_BUF), so reads are too. */
+		for (i = 0; i < (size_t)n / sizeof recs[0]; i++) {
+			if (recs[i].kind == SPAWN_REC_PID &&
+			    recs[i].stage > 0 &&
+			    (u_int)recs[i].stage < job->nprocs)
+				job_stage_reported(job, (u_int)recs[i].stage,
+				    recs[i].pid);
+			else if (recs[i].kind == SPAWN_REC_ERROR)
+				spawn_record_error(job, &recs[i]);
+		}
+	}
+	if (n == -1)
+		log_warn("%s: reading spawn report", job->name);
+	spawn_report_close(job);
+	job_report_closed(job);
+}

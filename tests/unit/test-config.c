@@ -1,0 +1,1010 @@
+/*
+ * test-config.c -- the config loader: what a valid file turns into, and the
+ * exact "FILE:LINE: message" an operator gets for each kind of mistake.
+ *
+ * Every test writes its files into a fresh temporary directory, so that
+ * relative paths have a known directory to resolve against.
+ */
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "corrald.h"
+#include "unit.h"
+
+#ifndef CORRAL_DEFAULT_SOCKET
+#define CORRAL_DEFAULT_SOCKET	"/run/corral/corrald.sock"
+#endif
+#ifndef CORRAL_DEFAULT_LOG_DIR
+#define CORRAL_DEFAULT_LOG_DIR	"/var/log/corral"
+#endif
+
+static char	*casedir;	/* one per test case */
+static char	*tmpdir;	/* one per test, inside casedir */
+static char	*conf_path;	/* tmpdir/corrald.conf */
+
+static void		 config_case_setup(void);
+static void		 config_case_teardown(void);
+static void		 config_setup(void);
+static void		 config_teardown(void);
+static void		 remove_tree(const char *);
+static void		 conf_write_file(const char *, const char *);
+static void		 conf_write(const char *);
+static struct config	*load_ok(const char *);
+static char		*load_error(const char *);
+static void		 check_error(const char *, int, const char *);
+static char		*at(int, const char *);
+static char		*in_dir(const char *);
+static struct job_spec	*find_spec(struct config *, const char *);
+
+/*
+ * A directory for the whole test case, made and removed by the runner
+ * itself: a test that fails in its forked child never reaches its own
+ * teardown, so whatever it leaves is swept up here.
+ */
+static void
+config_case_setup(void)
+{
+	const char	*base;
+
+	if ((base = getenv("TMPDIR")) == NULL || *base == '\0')
+		base = "/tmp";
+	xasprintf(&casedir, "%s/corral-test-config.XXXXXX", base);
+	if (mkdtemp(casedir) == NULL)
+		ck_abort_msg("mkdtemp %s: %s", casedir, strerror(errno));
+}
+
+static void
+config_case_teardown(void)
+{
+	remove_tree(casedir);
+	free(casedir);
+	casedir = NULL;
+}
+
+/* A fresh directory inside it for each test. */
+static void
+config_setup(void)
+{
+	xasprintf(&tmpdir, "%s/t.XXXXXX", casedir);
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	xasprintf(&conf_path, "%s/corrald.conf", tmpdir);
+}
+
+static void
+config_teardown(void)
+{
+	remove_tree(tmpdir);
+	free(conf_path);
+	free(tmpdir);
+	conf_path = tmpdir = NULL;
+}
+
+/* rm -rf, without following symbolic links. */
+static void
+remove_tree(const char *path)
+{
+	struct stat	 sb;
+	struct dirent	*de;
+	DIR		*d;
+	char		*child;
+
+	if (lstat(path, &sb) == -1)
+		return;
+	if (S_ISDIR(sb.st_mode) && (d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			xasprintf(&child, "%s/%s", path, de->d_name);
+			remove_tree(child);
+			free(child);
+		}
+		closedir(d);
+		(void)rmdir(path);
+	} else
+		(void)unlink(path);
+}
+
+static void
+conf_write_file(const char *path, const char *text)
+{
+	FILE	*f;
+
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void
+conf_write(const char *text)
+{
+	conf_write_file(conf_path, text);
+}
+
+/* Load text as the config file; it must be valid. */
+static struct config *
+load_ok(const char *text)
+{
+	struct config	*config;
+	char		*cause = NULL;
+
+	conf_write(text);
+	config = config_load(conf_path, &cause);
+	ck_assert_msg(config != NULL, "unexpected error: %s", cause);
+	ck_assert_ptr_null(cause);
+	return (config);
+}
+
+/* Load text as the config file; it must fail.  Returns the errors. */
+static char *
+load_error(const char *text)
+{
+	struct config	*config;
+	char		*cause = NULL;
+
+	conf_write(text);
+	config = config_load(conf_path, &cause);
+	ck_assert_msg(config == NULL, "loaded a config that has errors");
+	ck_assert_ptr_nonnull(cause);
+	return (cause);
+}
+
+/* text must fail with exactly one error: msg at line. */
+static void
+check_error(const char *text, int line, const char *msg)
+{
+	char	*cause, *want;
+
+	cause = load_error(text);
+	want = at(line, msg);
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+}
+
+/* "FILE:LINE: msg" for the test's config file. */
+static char *
+at(int line, const char *msg)
+{
+	char	*s;
+
+	xasprintf(&s, "%s:%d: %s", conf_path, line, msg);
+	return (s);
+}
+
+static char *
+in_dir(const char *rel)
+{
+	char	*s;
+
+	xasprintf(&s, "%s/%s", tmpdir, rel);
+	return (s);
+}
+
+static struct job_spec *
+find_spec(struct config *config, const char *name)
+{
+	u_int	i;
+
+	for (i = 0; i < config->nspecs; i++) {
+		if (strcmp(config->specs[i]->name, name) == 0)
+			return (config->specs[i]);
+	}
+	ck_abort_msg("no job '%s'", name);
+	return (NULL);
+}
+
+static const char full_conf[] =
+	"daemon = {\n"					/* 1 */
+	"  socket = \"run/corrald.sock\";\n"
+	"  socket_mode = \"0660\";\n"
+	"  log_dir = \"log\";\n"
+	"};\n"						/* 5 */
+	"jobs = (\n"
+	"  { name = \"web\";\n"				/* 7 */
+	"    command = [\"/usr/bin/python3\", \"-m\", \"http.server\", \"\"];\n"
+	"    executable = \"python3\";\n"
+	"    directory = \"./srv\";\n"			/* 10 */
+	"    environment = { PORT = \"8000\"; EMPTY = \"\"; };\n"
+	"    clear_environment = true;\n"
+	"    stdin = \"in.txt\";\n"
+	"    stdout = \"/var/tmp/web.out\";\n"
+	"    stderr = \"stdout\";\n"			/* 15 */
+	"    autostart = false;\n"
+	"    restart = \"always\";\n"
+	"    success_exit_codes = [0, 3, 255];\n"
+	"    start_seconds = 2.5;\n"
+	"    start_retries = 0;\n"			/* 20 */
+	"    backoff_max = 60;\n"
+	"    stop_signal = \"SIGINT\";\n"
+	"    stop_timeout = 0.5;\n"
+	"    kill_group = false;\n"
+	"    pipefail = false;\n"			/* 25 */
+	"  },\n"
+	"  { name = \"sh\"; shell = \"echo hi | tr a-z A-Z\";\n"	/* 27 */
+	"    stdin = \"null\"; stdout = \"null\"; stderr = \"null\";\n"
+	"    restart = \"no\"; stop_signal = \"term\"; },\n"
+	"  { name = \"ips\";\n"				/* 30 */
+	"    pipeline = ([\"cat\", \"ip.txt\"], [\"grep\", \"IP\"],\n"
+	"                [\"cut\", \"-d:\", \"-f2\"]);\n"
+	"    pipefail = true; stderr = \"err/ips.err\"; stop_signal = \"15\";\n"
+	"    directory = \"/\"; stdout = \"out/ips.out\"; },\n"
+	"  { name = \"d.All-ok@1_x\"; command = [\"true\"]; }\n"	/* 35 */
+	");\n";
+
+START_TEST(test_full)
+{
+	struct config	*config;
+	struct job_spec	*spec;
+	char		*s;
+
+	config = load_ok(full_conf);
+	ck_assert_str_eq(config->path, conf_path);
+	ck_assert_str_eq(config->dir, tmpdir);
+	s = in_dir("run/corrald.sock");
+	ck_assert_str_eq(config->socket_path, s);
+	free(s);
+	ck_assert_int_eq(config->socket_mode, 0660);
+	s = in_dir("log");
+	ck_assert_str_eq(config->log_dir, s);
+	free(s);
+	ck_assert_uint_eq(config->nspecs, 4);
+
+	/* Every key given. */
+	spec = config->specs[0];
+	ck_assert_str_eq(spec->name, "web");
+	ck_assert_str_eq(spec->file, conf_path);
+	ck_assert_int_eq(spec->line, 7);
+	ck_assert_uint_eq(spec->nstages, 1);
+	ck_assert_int_eq(spec->is_shell, 0);
+	ck_assert_int_eq(spec->is_pipeline, 0);
+	ck_assert_str_eq(spec->argvs[0][0], "/usr/bin/python3");
+	ck_assert_str_eq(spec->argvs[0][1], "-m");
+	ck_assert_str_eq(spec->argvs[0][2], "http.server");
+	ck_assert_str_eq(spec->argvs[0][3], "");
+	ck_assert_ptr_null(spec->argvs[0][4]);
+	ck_assert_str_eq(spec->executable, "python3");
+	s = in_dir("srv");
+	ck_assert_str_eq(spec->directory, s);
+	free(s);
+	ck_assert_uint_eq(spec->nenvironment, 2);
+	ck_assert_str_eq(spec->environment[0], "PORT=8000");
+	ck_assert_str_eq(spec->environment[1], "EMPTY=");
+	ck_assert_int_eq(spec->clear_environment, 1);
+	s = in_dir("in.txt");
+	ck_assert_str_eq(spec->stdin_path, s);
+	free(s);
+	ck_assert_int_eq(spec->stdout_target, STREAM_FILE);
+	ck_assert_str_eq(spec->stdout_path, "/var/tmp/web.out");
+	ck_assert_int_eq(spec->stderr_target, STREAM_STDOUT);
+	ck_assert_int_eq(spec->autostart, 0);
+	ck_assert_int_eq(spec->restart, RESTART_ALWAYS);
+	ck_assert_uint_eq(spec->nsuccess_codes, 3);
+	ck_assert_int_eq(spec->success_codes[0], 0);
+	ck_assert_int_eq(spec->success_codes[1], 3);
+	ck_assert_int_eq(spec->success_codes[2], 255);
+	ck_assert_double_eq(spec->start_seconds, 2.5);
+	ck_assert_int_eq(spec->start_retries, 0);
+	ck_assert_double_eq(spec->backoff_max, 60);
+	ck_assert_int_eq(spec->stop_signal, SIGINT);
+	ck_assert_double_eq(spec->stop_timeout, 0.5);
+	ck_assert_int_eq(spec->kill_group, 0);
+	ck_assert_int_eq(spec->pipefail, 0);
+
+	/* shell, and the three "null"s. */
+	spec = config->specs[1];
+	ck_assert_str_eq(spec->name, "sh");
+	ck_assert_int_eq(spec->line, 27);
+	ck_assert_uint_eq(spec->nstages, 1);
+	ck_assert_int_eq(spec->is_shell, 1);
+	ck_assert_str_eq(spec->argvs[0][0], "/bin/sh");
+	ck_assert_str_eq(spec->argvs[0][1], "-c");
+	ck_assert_str_eq(spec->argvs[0][2], "echo hi | tr a-z A-Z");
+	ck_assert_ptr_null(spec->argvs[0][3]);
+	ck_assert_ptr_null(spec->stdin_path);
+	ck_assert_int_eq(spec->stdout_target, STREAM_NULL);
+	ck_assert_int_eq(spec->stderr_target, STREAM_NULL);
+	ck_assert_int_eq(spec->restart, RESTART_NO);
+	ck_assert_int_eq(spec->stop_signal, SIGTERM);
+
+	/* A pipeline, with relative log paths. */
+	spec = config->specs[2];
+	ck_assert_str_eq(spec->name, "ips");
+	ck_assert_uint_eq(spec->nstages, 3);
+	ck_assert_int_eq(spec->is_pipeline, 1);
+	ck_assert_int_eq(spec->is_shell, 0);
+	ck_assert_int_eq(spec->pipefail, 1);
+	ck_assert_str_eq(spec->argvs[0][0], "cat");
+	ck_assert_str_eq(spec->argvs[0][1], "ip.txt");
+	ck_assert_ptr_null(spec->argvs[0][2]);
+	ck_assert_str_eq(spec->argvs[1][0], "grep");
+	ck_assert_str_eq(spec->argvs[1][1], "IP");
+	ck_assert_ptr_null(spec->argvs[1][2]);
+	ck_assert_str_eq(spec->argvs[2][0], "cut");
+	ck_assert_str_eq(spec->argvs[2][1], "-d:");
+	ck_assert_str_eq(spec->argvs[2][2], "-f2");
+	ck_assert_ptr_null(spec->argvs[2][3]);
+	ck_assert_str_eq(spec->directory, "/");
+	s = in_dir("out/ips.out");
+	ck_assert_str_eq(spec->stdout_path, s);
+	free(s);
+	ck_assert_int_eq(spec->stderr_target, STREAM_FILE);
+	s = in_dir("err/ips.err");
+	ck_assert_str_eq(spec->stderr_path, s);
+	free(s);
+	ck_assert_int_eq(spec->stop_signal, SIGTERM);
+
+	/* Nothing but name and command: every default. */
+	spec = config->specs[3];
+	ck_assert_str_eq(spec->name, "d.All-ok@1_x");
+	ck_assert_uint_eq(spec->nstages, 1);
+	ck_assert_str_eq(spec->argvs[0][0], "true");
+	ck_assert_ptr_null(spec->argvs[0][1]);
+	ck_assert_ptr_null(spec->executable);
+	ck_assert_str_eq(spec->directory, tmpdir);
+	ck_assert_uint_eq(spec->nenvironment, 0);
+	ck_assert_int_eq(spec->clear_environment, 0);
+	ck_assert_ptr_null(spec->stdin_path);
+	ck_assert_int_eq(spec->stdout_target, STREAM_FILE);
+	s = in_dir("log/d.All-ok@1_x.out");
+	ck_assert_str_eq(spec->stdout_path, s);
+	free(s);
+	ck_assert_int_eq(spec->stderr_target, STREAM_FILE);
+	s = in_dir("log/d.All-ok@1_x.err");
+	ck_assert_str_eq(spec->stderr_path, s);
+	free(s);
+	ck_assert_int_eq(spec->autostart, 1);
+	ck_assert_int_eq(spec->restart, RESTART_ON_FAILURE);
+	ck_assert_uint_eq(spec->nsuccess_codes, 1);
+	ck_assert_int_eq(spec->success_codes[0], 0);
+	ck_assert_double_eq(spec->start_seconds, 1);
+	ck_assert_int_eq(spec->start_retries, 3);
+	ck_assert_double_eq(spec->backoff_max, 30);
+	ck_assert_int_eq(spec->stop_signal, SIGTERM);
+	ck_assert_double_eq(spec->stop_timeout, 10);
+	ck_assert_int_eq(spec->kill_group, 1);
+	ck_assert_int_eq(spec->pipefail, 0);
+	ck_assert_int_eq(spec->is_shell, 0);
+	ck_assert_int_eq(spec->is_pipeline, 0);
+
+	config_free(config);
+}
+END_TEST
+
+START_TEST(test_defaults)
+{
+	struct config	*config;
+	struct job_spec	*spec;
+	char		*s;
+
+	/* An empty file is a valid config with no jobs. */
+	config = load_ok("");
+	ck_assert_str_eq(config->socket_path, CORRAL_DEFAULT_SOCKET);
+	ck_assert_int_eq(config->socket_mode, 0600);
+	ck_assert_str_eq(config->log_dir, CORRAL_DEFAULT_LOG_DIR);
+	ck_assert_uint_eq(config->nspecs, 0);
+	config_free(config);
+
+	config = load_ok("daemon = { };\njobs = ();\n");
+	ck_assert_uint_eq(config->nspecs, 0);
+	config_free(config);
+
+	config = load_ok("jobs = [];\n");
+	ck_assert_uint_eq(config->nspecs, 0);
+	config_free(config);
+
+	/* Job logs default to the default log_dir. */
+	config = load_ok("jobs = ( { name = \"a\"; command = [\"x\"]; } );\n");
+	spec = find_spec(config, "a");
+	xasprintf(&s, "%s/a.out", CORRAL_DEFAULT_LOG_DIR);
+	ck_assert_str_eq(spec->stdout_path, s);
+	free(s);
+	xasprintf(&s, "%s/a.err", CORRAL_DEFAULT_LOG_DIR);
+	ck_assert_str_eq(spec->stderr_path, s);
+	free(s);
+	config_free(config);
+
+	/* Absolute paths are kept; floats and ints both make seconds. */
+	config = load_ok("daemon = { socket = \"/x/s.sock\"; "
+	    "log_dir = \"/var/l\"; socket_mode = \"0\"; };\n"
+	    "jobs = ( { name = \"a\"; command = [\"x\"]; start_seconds = 0; "
+	    "stop_timeout = 3; backoff_max = 1.0; } );\n");
+	ck_assert_str_eq(config->socket_path, "/x/s.sock");
+	ck_assert_str_eq(config->log_dir, "/var/l");
+	ck_assert_int_eq(config->socket_mode, 0);
+	spec = find_spec(config, "a");
+	ck_assert_str_eq(spec->stdout_path, "/var/l/a.out");
+	ck_assert_double_eq(spec->start_seconds, 0);
+	ck_assert_double_eq(spec->stop_timeout, 3);
+	ck_assert_double_eq(spec->backoff_max, 1);
+	config_free(config);
+}
+END_TEST
+
+/* A relative config path is taken from the current directory. */
+START_TEST(test_relative_path)
+{
+	struct config	*config;
+	char		*cause = NULL, *cwd, *here, *s;
+
+	conf_write("daemon = { log_dir = \"log\"; };\n");
+	ck_assert_ptr_nonnull(cwd = getcwd(NULL, 0));
+	ck_assert_int_eq(chdir(tmpdir), 0);
+	ck_assert_ptr_nonnull(here = getcwd(NULL, 0));
+	config = config_load("corrald.conf", &cause);
+	ck_assert_int_eq(chdir(cwd), 0);
+	ck_assert_msg(config != NULL, "unexpected error: %s", cause);
+
+	ck_assert_str_eq(config->path, "corrald.conf");
+	ck_assert_str_eq(config->dir, here);
+	xasprintf(&s, "%s/log", here);
+	ck_assert_str_eq(config->log_dir, s);
+	free(s);
+	config_free(config);
+	free(here);
+	free(cwd);
+}
+END_TEST
+
+/* On success *cause is left exactly as it was. */
+START_TEST(test_cause_untouched)
+{
+	struct config	*config;
+	char		 sentinel[] = "untouched";
+	char		*cause = sentinel;
+
+	conf_write("jobs = ( { name = \"a\"; command = [\"x\"]; } );\n");
+	config = config_load(conf_path, &cause);
+	ck_assert_ptr_nonnull(config);
+	ck_assert_ptr_eq(cause, sentinel);
+	config_free(config);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	struct config	*config;
+	char		*cause = NULL, *path, *want;
+
+	path = in_dir("nope.conf");
+	config = config_load(path, &cause);
+	ck_assert_ptr_null(config);
+	xasprintf(&want, "%s: %s", path, strerror(ENOENT));
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+	free(path);
+
+	/* libconfig refuses a directory without saying why: we do. */
+	cause = NULL;
+	config = config_load(tmpdir, &cause);
+	ck_assert_ptr_null(config);
+	xasprintf(&want, "%s: %s", tmpdir, strerror(EISDIR));
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+}
+END_TEST
+
+START_TEST(test_syntax_error)
+{
+	char	*cause, *want;
+
+	cause = load_error("daemon = {\n  socket = ;\n};\n");
+	want = at(2, "syntax error");
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+
+	/* libconfig's own check, reported the same way. */
+	cause = load_error("jobs = (\n  { name = \"a\";\n    name = \"b\"; }\n"
+	    ");\n");
+	want = at(3, "");
+	ck_assert_msg(strncmp(cause, want, strlen(want)) == 0,
+	    "'%s' does not start with '%s'", cause, want);
+	ck_assert_ptr_nonnull(strstr(cause, "duplicate"));
+	free(want);
+	free(cause);
+}
+END_TEST
+
+START_TEST(test_unknown_root)
+{
+	check_error("daemon = { };\n\ndemon = { socket = \"x\"; };\n", 3,
+	    "unknown setting 'demon'");
+	check_error("job = ();\n", 1, "unknown setting 'job'");
+	check_error("daemon = 1;\n", 1, "'daemon' must be a group");
+	check_error("jobs = { };\n", 1, "'jobs' must be a list of groups");
+	check_error("jobs = [\"a\"];\n", 1, "'jobs' must be a list of groups");
+	/* libconfig dates a scalar by the token that follows it. */
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"]; },\n"
+	    "  \"b\" );\n", 3, "jobs: entry 2 must be a group");
+}
+END_TEST
+
+START_TEST(test_unknown_key)
+{
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    comand = [\"y\"]; }\n);\n", 3,
+	    "job 'a': unknown key 'comand'");
+	check_error("daemon = {\n  sockets = \"x\";\n};\n", 2,
+	    "daemon: unknown key 'sockets'");
+}
+END_TEST
+
+START_TEST(test_unsupported_key)
+{
+	static const char	*keys[] = {
+		"log_max_bytes = 10;", "log_backups = 2;",
+		"log_timestamps = true;", "user = \"nobody\";",
+		"group = \"nogroup\";", "umask = \"022\";",
+		"limits = { nofile = 10; };", "ready = \"notify\";",
+		"after = [\"b\"];"
+	};
+	char			*text, *msg, *name;
+	size_t			 i;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		xasprintf(&text, "jobs = (\n  { name = \"a\";\n"
+		    "    command = [\"x\"];\n    %s }\n);\n", keys[i]);
+		name = xstrndup(keys[i], strcspn(keys[i], " "));
+		xasprintf(&msg, "job 'a': '%s' is not supported by this "
+		    "version of corrald", name);
+		check_error(text, 4, msg);
+		free(msg);
+		free(name);
+		free(text);
+	}
+
+	check_error("daemon = {\n  include_dir = \"jobs.d\";\n};\n", 2,
+	    "daemon: 'include_dir' is not supported by this version of "
+	    "corrald");
+	check_error("daemon = {\n  socket_group = \"corral\";\n};\n", 2,
+	    "daemon: 'socket_group' is not supported by this version of "
+	    "corrald");
+}
+END_TEST
+
+START_TEST(test_wrong_type)
+{
+	/* bool */
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    autostart = 1; }\n);\n", 3,
+	    "job 'a': 'autostart' must be a boolean");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    kill_group = \"yes\"; }\n);\n", 3,
+	    "job 'a': 'kill_group' must be a boolean");
+	/* int */
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    start_retries = \"3\"; }\n);\n", 3,
+	    "job 'a': 'start_retries' must be an integer");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    start_retries = 2.0; }\n);\n", 3,
+	    "job 'a': 'start_retries' must be an integer");
+	/* number */
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    stop_timeout = \"10\"; }\n);\n", 3,
+	    "job 'a': 'stop_timeout' must be a number");
+	/* string */
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    directory = 5; }\n);\n", 3,
+	    "job 'a': 'directory' must be a string");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    stop_signal = 15; }\n);\n", 3,
+	    "job 'a': 'stop_signal' must be a string");
+	check_error("jobs = (\n  { name = 5; command = [\"x\"]; }\n);\n", 2,
+	    "job #1: 'name' must be a string");
+	check_error("daemon = {\n  socket = [\"x\"];\n};\n", 2,
+	    "daemon: 'socket' must be a string");
+	/* array */
+	check_error("jobs = (\n  { name = \"a\";\n    command = \"ls -l\"; }\n"
+	    ");\n", 3, "job 'a': 'command' must be an array of strings");
+	check_error("jobs = (\n  { name = \"a\";\n    command = [1, 2]; }\n"
+	    ");\n", 3, "job 'a': 'command' must be an array of strings");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    success_exit_codes = 0; }\n);\n", 3,
+	    "job 'a': 'success_exit_codes' must be an array of integers");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    success_exit_codes = [\"0\"]; }\n);\n", 3,
+	    "job 'a': 'success_exit_codes' must be an array of integers");
+	check_error("jobs = (\n  { name = \"a\";\n    pipeline = \"a | b\"; }\n"
+	    ");\n", 3, "job 'a': 'pipeline' must be a list of string arrays");
+	check_error("jobs = (\n  { name = \"a\";\n"
+	    "    pipeline = ([\"a\"], \"b\"); }\n);\n", 3,
+	    "job 'a': pipeline stage 2 must be an array of strings");
+	/* group */
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    environment = [\"A=1\"]; }\n);\n", 3,
+	    "job 'a': 'environment' must be a group of strings");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    environment = {\n      A = \"1\";\n      B = 2;\n    };\n"
+	    "  }\n);\n", 5, "job 'a': environment 'B' must be a string");
+}
+END_TEST
+
+START_TEST(test_bad_values)
+{
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    restart = \"sometimes\"; }\n);\n", 3,
+	    "job 'a': 'restart' must be \"no\", \"on-failure\" or "
+	    "\"always\", not 'sometimes'");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    restart = \"On-Failure\"; }\n);\n", 3,
+	    "job 'a': 'restart' must be \"no\", \"on-failure\" or "
+	    "\"always\", not 'On-Failure'");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    success_exit_codes = [0, 256]; }\n);\n", 3,
+	    "job 'a': 'success_exit_codes': 256 is not an exit code "
+	    "(0 to 255)");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    success_exit_codes = [-1]; }\n);\n", 3,
+	    "job 'a': 'success_exit_codes': -1 is not an exit code "
+	    "(0 to 255)");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    success_exit_codes = []; }\n);\n", 3,
+	    "job 'a': 'success_exit_codes' must not be empty");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    start_seconds = -1; }\n);\n", 3,
+	    "job 'a': 'start_seconds' must be at least 0");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    start_retries = -1; }\n);\n", 3,
+	    "job 'a': 'start_retries' must be at least 0");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    backoff_max = 0.5; }\n);\n", 3,
+	    "job 'a': 'backoff_max' must be at least 1");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    stop_timeout = 0; }\n);\n", 3,
+	    "job 'a': 'stop_timeout' must be greater than 0");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    stop_timeout = 1e12; }\n);\n", 3,
+	    "job 'a': 'stop_timeout' must be at most 1e+09");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    directory = \"\"; }\n);\n", 3,
+	    "job 'a': 'directory' must not be empty");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    stdout = \"\"; }\n);\n", 3,
+	    "job 'a': 'stdout' must not be empty");
+	check_error("jobs = (\n  { name = \"a\"; shell = \"\"; }\n);\n", 2,
+	    "job 'a': 'shell' must not be empty");
+}
+END_TEST
+
+START_TEST(test_bad_signal)
+{
+	struct config	*config;
+
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    stop_signal = \"FOO\"; }\n);\n", 3,
+	    "job 'a': unknown signal 'FOO'");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    stop_signal = \"0\"; }\n);\n", 3,
+	    "job 'a': unknown signal '0'");
+
+	config = load_ok("jobs = ( { name = \"a\"; command = [\"x\"]; "
+	    "stop_signal = \"hup\"; },\n"
+	    "  { name = \"b\"; command = [\"x\"]; stop_signal = \"9\"; } );\n");
+	ck_assert_int_eq(find_spec(config, "a")->stop_signal, SIGHUP);
+	ck_assert_int_eq(find_spec(config, "b")->stop_signal, SIGKILL);
+	config_free(config);
+}
+END_TEST
+
+START_TEST(test_bad_socket_mode)
+{
+	check_error("daemon = {\n  socket_mode = \"0999\";\n};\n", 2,
+	    "daemon: 'socket_mode' must be an octal mode from 0000 to 0777, "
+	    "not '0999'");
+	check_error("daemon = {\n  socket_mode = \"01000\";\n};\n", 2,
+	    "daemon: 'socket_mode' must be an octal mode from 0000 to 0777, "
+	    "not '01000'");
+	check_error("daemon = {\n  socket_mode = \" 600\";\n};\n", 2,
+	    "daemon: 'socket_mode' must be an octal mode from 0000 to 0777, "
+	    "not ' 600'");
+	check_error("daemon = {\n  socket_mode = \"\";\n};\n", 2,
+	    "daemon: 'socket_mode' must be an octal mode from 0000 to 0777, "
+	    "not ''");
+	/* An int would be read as decimal by libconfig: refuse the doubt. */
+	check_error("daemon = {\n  socket_mode = 0600;\n};\n", 2,
+	    "daemon: 'socket_mode' must be a string");
+}
+END_TEST
+
+START_TEST(test_duplicate_name)
+{
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"]; },\n"
+	    "  { name = \"b\"; command = [\"x\"]; },\n"
+	    "  { command = [\"y\"];\n    name = \"a\"; }\n);\n", 5,
+	    "job 'a': duplicate name, first defined at line 2");
+}
+END_TEST
+
+START_TEST(test_bad_name)
+{
+	struct config	*config;
+	char		 name[66], *text;
+
+	check_error("jobs = (\n  { name = \"we b\"; command = [\"x\"]; }\n"
+	    ");\n", 2, "job #1: name 'we b' may only contain letters, "
+	    "digits, '_', '.', '@' and '-'");
+	check_error("jobs = (\n  { name = \"a/b\"; command = [\"x\"]; }\n"
+	    ");\n", 2, "job #1: name 'a/b' may only contain letters, "
+	    "digits, '_', '.', '@' and '-'");
+	check_error("jobs = (\n  { name = \"\"; command = [\"x\"]; }\n"
+	    ");\n", 2, "job #1: 'name' must not be empty");
+	check_error("jobs = (\n  { command = [\"x\"]; }\n);\n", 2,
+	    "job #1: 'name' is required");
+
+	/* 64 characters are fine, 65 are not. */
+	memset(name, 'n', 64);
+	name[64] = '\0';
+	xasprintf(&text, "jobs = ( { name = \"%s\"; command = [\"x\"]; } );\n",
+	    name);
+	config = load_ok(text);
+	ck_assert_str_eq(config->specs[0]->name, name);
+	config_free(config);
+	free(text);
+
+	name[64] = 'n';
+	name[65] = '\0';
+	xasprintf(&text, "jobs = (\n  { name = \"%s\"; command = [\"x\"]; }\n"
+	    ");\n", name);
+	check_error(text, 2, "job #1: name is longer than 64 characters");
+	free(text);
+}
+END_TEST
+
+START_TEST(test_reserved_name)
+{
+	check_error("jobs = (\n  { name = \"b\"; command = [\"x\"]; },\n"
+	    "  { name = \"all\"; command = [\"x\"]; }\n);\n", 3,
+	    "job #2: name 'all' is reserved: corralctl uses it for every job");
+}
+END_TEST
+
+START_TEST(test_program_count)
+{
+	check_error("jobs = (\n  { name = \"a\";\n    restart = \"no\"; }\n"
+	    ");\n", 2, "job 'a': needs one of command, shell or pipeline");
+	check_error("jobs = (\n  { name = \"a\";\n    command = [\"x\"];\n"
+	    "    shell = \"x\"; }\n);\n", 4,
+	    "job 'a': command, shell and pipeline are mutually exclusive");
+	check_error("jobs = (\n  { name = \"a\";\n    pipeline = ([\"x\"]);\n"
+	    "    command = [\"x\"]; shell = \"x\"; }\n);\n", 4,
+	    "job 'a': command, shell and pipeline are mutually exclusive");
+}
+END_TEST
+
+START_TEST(test_empty_command)
+{
+	struct config	*config;
+
+	check_error("jobs = (\n  { name = \"a\";\n    command = []; }\n);\n", 3,
+	    "job 'a': 'command' must not be empty");
+	check_error("jobs = (\n  { name = \"a\";\n"
+	    "    command = [\"\", \"x\"]; }\n);\n", 3,
+	    "job 'a': 'command' has an empty program name");
+	check_error("jobs = (\n  { name = \"a\";\n    pipeline = (); }\n);\n",
+	    3, "job 'a': 'pipeline' must not be empty");
+	check_error("jobs = (\n  { name = \"a\";\n"
+	    "    pipeline = ([\"x\"], []); }\n);\n", 3,
+	    "job 'a': pipeline stage 2 must not be empty");
+	check_error("jobs = (\n  { name = \"a\";\n"
+	    "    pipeline = ([\"x\"], [\"\"]); }\n);\n", 3,
+	    "job 'a': pipeline stage 2 has an empty program name");
+
+	/* A one-stage pipeline is still a pipeline. */
+	config = load_ok("jobs = ( { name = \"a\"; pipeline = ([\"x\"]); } "
+	    ");\n");
+	ck_assert_uint_eq(config->specs[0]->nstages, 1);
+	ck_assert_int_eq(config->specs[0]->is_pipeline, 1);
+	config_free(config);
+}
+END_TEST
+
+/* Every error is reported, in the order of the file, and nothing loads. */
+START_TEST(test_several_errors)
+{
+	char	*cause, *want, *e1, *e2, *e3, *e4;
+
+	cause = load_error(
+	    "jobs = (\n"					/* 1 */
+	    "  { name = \"a\"; command = [\"x\"];\n"
+	    "    autostart = 1; },\n"				/* 3 */
+	    "  { name = \"b\"; command = [\"x\"];\n"
+	    "    stop_signal = \"FOO\"; }\n"			/* 5 */
+	    ");\n"
+	    "daemon = {\n"
+	    "  colour = \"blue\";\n"				/* 8 */
+	    "};\n");
+	e1 = at(3, "job 'a': 'autostart' must be a boolean");
+	e2 = at(5, "job 'b': unknown signal 'FOO'");
+	e3 = at(8, "daemon: unknown key 'colour'");
+	xasprintf(&want, "%s\n%s\n%s", e1, e2, e3);
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+
+	/* Two in one job: a bad key and a missing command. */
+	cause = load_error("jobs = (\n  { name = \"a\";\n    x = 1; }\n);\n");
+	free(e1);
+	free(e2);
+	e1 = at(2, "job 'a': needs one of command, shell or pipeline");
+	e2 = at(3, "job 'a': unknown key 'x'");
+	xasprintf(&want, "%s\n%s", e1, e2);
+	ck_assert_str_eq(cause, want);
+	ck_assert_int_eq(cause[strlen(cause) - 1] != '\n', 1);
+	free(want);
+	free(cause);
+
+	/* A job after one with errors is still checked. */
+	cause = load_error("jobs = (\n  { name = \"a\"; command = 1; },\n"
+	    "  { name = \"a\"; command = [\"x\"]; }\n);\n");
+	free(e3);
+	e3 = at(2, "job 'a': 'command' must be an array of strings");
+	e4 = at(3, "job 'a': duplicate name, first defined at line 2");
+	xasprintf(&want, "%s\n%s", e3, e4);
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+	free(e1);
+	free(e2);
+	free(e3);
+	free(e4);
+}
+END_TEST
+
+START_TEST(test_spec_equal)
+{
+	struct config	*a, *b;
+	char		*moved;
+	u_int		 i;
+
+	/* The same text loaded twice. */
+	a = load_ok(full_conf);
+	b = load_ok(full_conf);
+	ck_assert_uint_eq(a->nspecs, b->nspecs);
+	for (i = 0; i < a->nspecs; i++)
+		ck_assert_int_eq(job_spec_equal(a->specs[i], b->specs[i]), 1);
+	ck_assert_int_eq(job_spec_equal(a->specs[0], a->specs[1]), 0);
+	config_free(b);
+
+	/* Where a job is defined does not matter. */
+	xasprintf(&moved, "\n\n# moved down\n%s", full_conf);
+	b = load_ok(moved);
+	free(moved);
+	ck_assert_int_ne(a->specs[0]->line, b->specs[0]->line);
+	for (i = 0; i < a->nspecs; i++)
+		ck_assert_int_eq(job_spec_equal(a->specs[i], b->specs[i]), 1);
+	config_free(b);
+	config_free(a);
+
+	/* One key changed: only that job differs. */
+	a = load_ok("jobs = ( { name = \"a\"; command = [\"x\", \"1\"]; },\n"
+	    "  { name = \"b\"; command = [\"y\"]; } );\n");
+	b = load_ok("jobs = ( { name = \"a\"; command = [\"x\", \"2\"]; },\n"
+	    "  { name = \"b\"; command = [\"y\"]; } );\n");
+	ck_assert_int_eq(job_spec_equal(a->specs[0], b->specs[0]), 0);
+	ck_assert_int_eq(job_spec_equal(a->specs[1], b->specs[1]), 1);
+	config_free(b);
+
+	b = load_ok("jobs = ( { name = \"a\"; command = [\"x\", \"1\"]; "
+	    "stop_timeout = 11; },\n"
+	    "  { name = \"b\"; command = [\"y\"]; } );\n");
+	ck_assert_int_eq(job_spec_equal(a->specs[0], b->specs[0]), 0);
+	config_free(b);
+
+	/* A default spelt out is no change. */
+	b = load_ok("jobs = ( { name = \"a\"; command = [\"x\", \"1\"]; "
+	    "stop_signal = \"TERM\"; restart = \"on-failure\"; },\n"
+	    "  { name = \"b\"; command = [\"y\"]; } );\n");
+	ck_assert_int_eq(job_spec_equal(a->specs[0], b->specs[0]), 1);
+	config_free(b);
+	config_free(a);
+
+	/* shell = "x" is not command = ["/bin/sh", "-c", "x"]. */
+	a = load_ok("jobs = ( { name = \"a\"; shell = \"x\"; } );\n");
+	b = load_ok("jobs = ( { name = \"a\"; "
+	    "command = [\"/bin/sh\", \"-c\", \"x\"]; } );\n");
+	ck_assert_int_eq(job_spec_equal(a->specs[0], b->specs[0]), 0);
+	config_free(b);
+	config_free(a);
+
+	/* The order of environment entries means nothing. */
+	a = load_ok("jobs = ( { name = \"a\"; command = [\"x\"]; "
+	    "environment = { A = \"1\"; B = \"2\"; }; } );\n");
+	b = load_ok("jobs = ( { name = \"a\"; command = [\"x\"]; "
+	    "environment = { B = \"2\"; A = \"1\"; }; } );\n");
+	ck_assert_int_eq(job_spec_equal(a->specs[0], b->specs[0]), 1);
+	config_free(b);
+	b = load_ok("jobs = ( { name = \"a\"; command = [\"x\"]; "
+	    "environment = { B = \"2\"; A = \"3\"; }; } );\n");
+	ck_assert_int_eq(job_spec_equal(a->specs[0], b->specs[0]), 0);
+	config_free(b);
+	config_free(a);
+
+	/* A changed log_dir changes the default log paths. */
+	a = load_ok("jobs = ( { name = \"a\"; command = [\"x\"]; } );\n");
+	b = load_ok("daemon = { log_dir = \"elsewhere\"; };\n"
+	    "jobs = ( { name = \"a\"; command = [\"x\"]; } );\n");
+	ck_assert_int_eq(job_spec_equal(a->specs[0], b->specs[0]), 0);
+	config_free(b);
+	config_free(a);
+}
+END_TEST
+
+/* The file named in errors is the one the setting came from. */
+START_TEST(test_error_file)
+{
+	struct config	*config;
+	char		*cause = NULL, *path, *want;
+
+	path = in_dir("other.conf");
+	conf_write_file(path, "jobs = (\n  { name = \"a\";\n"
+	    "    shell = 1; }\n);\n");
+	config = config_load(path, &cause);
+	ck_assert_ptr_null(config);
+	xasprintf(&want, "%s:3: job 'a': 'shell' must be a string", path);
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+	free(path);
+}
+END_TEST
+
+Suite *
+suite_config(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("config");
+
+	tc = tcase_create("load");
+	tcase_add_unchecked_fixture(tc, config_case_setup,
+	    config_case_teardown);
+	tcase_add_checked_fixture(tc, config_setup, config_teardown);
+	tcase_add_test(tc, test_full);
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_relative_path);
+	tcase_add_test(tc, test_cause_untouched);
+	tcase_add_test(tc, test_missing_file);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_unchecked_fixture(tc, config_case_setup,
+	    config_case_teardown);
+	tcase_add_checked_fixture(tc, config_setup, config_teardown);
+	tcase_add_test(tc, test_syntax_error);
+	tcase_add_test(tc, test_unknown_root);
+	tcase_add_test(tc, test_unknown_key);
+	tcase_add_test(tc, test_unsupported_key);
+	tcase_add_test(tc, test_wrong_type);
+	tcase_add_test(tc, test_bad_values);
+	tcase_add_test(tc, test_bad_signal);
+	tcase_add_test(tc, test_bad_socket_mode);
+	tcase_add_test(tc, test_duplicate_name);
+	tcase_add_test(tc, test_bad_name);
+	tcase_add_test(tc, test_reserved_name);
+	tcase_add_test(tc, test_program_count);
+	tcase_add_test(tc, test_empty_command);
+	tcase_add_test(tc, test_several_errors);
+	tcase_add_test(tc, test_error_file);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("equal");
+	tcase_add_unchecked_fixture(tc, config_case_setup,
+	    config_case_teardown);
+	tcase_add_checked_fixture(tc, config_setup, config_teardown);
+	tcase_add_test(tc, test_spec_equal);
+	suite_add_tcase(s, tc);
+
+	return (s);
+}

@@ -1,0 +1,15 @@
+/*
+ * unit.h -- the unit test suites, one per module, run by unit.c.
+ */
+
+#ifndef UNIT_H
+#define UNIT_H
+
+#include <check.h>
+
+Suite	*suite_config(void);
+Suite	*suite_proto(void);
+Suite	*suite_signame(void);
+Suite	*suite_job(void);
+
+#endif /* UNIT_H */
