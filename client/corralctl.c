@@ -87,7 +87,7 @@ ctl_send(json_t *req)
 	size_t	 len;
 	ssize_t	 n;
 
-	if ((line = proto_encode(req, &len)) == NULL) {
+	if ((line = proto_encode(req, PROTO_LINE_MAX, &len)) == NULL) {
 		fprintf(stderr, "corralctl: request too long\n");
 		exit(CTL_EXIT_USAGE);
 	}
@@ -110,19 +110,27 @@ ctl_send(json_t *req)
 static json_t *
 ctl_receive(void)
 {
-	static char	 buf[PROTO_LINE_MAX];
-	static size_t	 have;
+	static char	*buf;
+	static size_t	 have, size, scanned;
 	char		*nl, *cause;
 	json_t		*answer;
 	ssize_t		 n;
 	size_t		 len;
 
-	while ((nl = memchr(buf, '\n', have)) == NULL) {
-		if (have == sizeof buf) {
-			fprintf(stderr, "corralctl: answer too long\n");
-			exit(CTL_EXIT_REFUSED);
+	for (;;) {
+		if (have > scanned &&
+		    (nl = memchr(buf + scanned, '\n', have - scanned)) != NULL)
+			break;
+		scanned = have;
+		if (have == size) {
+			if (size >= PROTO_ANSWER_MAX) {
+				fprintf(stderr, "corralctl: answer too long\n");
+				exit(CTL_EXIT_REFUSED);
+			}
+			size = size == 0 ? 65536 : size * 2;
+			buf = xreallocarray(buf, size, 1);
 		}
-		n = read(ctl.fd, buf + have, sizeof buf - have);
+		n = read(ctl.fd, buf + have, size - have);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -136,6 +144,7 @@ ctl_receive(void)
 	answer = proto_decode_response(buf, len, &cause);
 	memmove(buf, nl + 1, have - len - 1);
 	have -= len + 1;
+	scanned = 0;
 	if (answer == NULL) {
 		fprintf(stderr, "corralctl: bad answer from corrald: %s\n",
 		    cause);
@@ -155,8 +164,9 @@ ctl_take_json_flag(int argc, char **argv)
 
 	for (i = j = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0) {
-			while (i < argc)
-				argv[j++] = argv[i++];
+			/* Everything after it is an argument, even "-j". */
+			while (++i < argc)
+				argv[j++] = argv[i];
 			break;
 		}
 		if (strcmp(argv[i], "-j") == 0 || strcmp(argv[i], "--json") == 0)

@@ -34,10 +34,10 @@ proto_error(const char *code, const char *message)
 
 /*
  * One line: compact JSON and a newline.  Returns NULL if the object cannot
- * be encoded or the line would pass PROTO_LINE_MAX.
+ * be encoded or the line, newline included, would pass max bytes.
  */
 char *
-proto_encode(json_t *obj, size_t *lenp)
+proto_encode(json_t *obj, size_t max, size_t *lenp)
 {
 	char	*s, *line;
 	size_t	 len;
@@ -45,7 +45,7 @@ proto_encode(json_t *obj, size_t *lenp)
 	if ((s = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII)) == NULL)
 		return (NULL);
 	len = strlen(s);
-	if (len + 1 > PROTO_LINE_MAX) {
+	if (len + 1 > max) {
 		free(s);
 		return (NULL);
 	}

@@ -16,8 +16,11 @@
 /* Bumped on an incompatible change; a request with another "v" is refused. */
 #define PROTO_VERSION		1
 
-/* Longest request or answer line, newline included. */
+/* Longest request line, newline included. */
 #define PROTO_LINE_MAX		65536
+
+/* Longest answer line: a status of thousands of jobs must fit. */
+#define PROTO_ANSWER_MAX	(16 * 1024 * 1024)
 
 /* Error codes in {"ok":false,"error":CODE}. */
 #define PROTO_E_BAD_REQUEST	"bad-request"
@@ -33,7 +36,7 @@
 json_t	*proto_request(const char *);
 json_t	*proto_ok(void);
 json_t	*proto_error(const char *, const char *);
-char	*proto_encode(json_t *, size_t *);
+char	*proto_encode(json_t *, size_t, size_t *);
 json_t	*proto_decode_request(const char *, size_t, const char **,
 	     char **);
 json_t	*proto_decode_response(const char *, size_t, char **);

@@ -46,6 +46,7 @@ cmd_signal_exec(struct cmd_ctx *ctx)
 	struct job		*job;
 	char			*cause, *joined = NULL, *tmp;
 	int			 sig = ctx->signo, group, rc, all_not_running = 1;
+	pid_t			 pid;
 	u_int			 i;
 
 	if (entry == &cmd_terminate_entry)
@@ -56,18 +57,17 @@ cmd_signal_exec(struct cmd_ctx *ctx)
 
 	for (i = 0; i < ctx->njobs; i++) {
 		job = ctx->jobs[i];
-		if (group) {
-			cmd_log_request(ctx, "%s: killpg %s group %ld",
-			    job->name, sig_name(sig), (long)job->pgid);
+		pid = group ? job->pgid : job_leader_pid(job);
+		if (group)
 			rc = job_signal_group(job, sig, &cause);
-		} else {
-			cmd_log_request(ctx, "%s: signal %s to pid %ld",
-			    job->name, sig_name(sig),
-			    (long)job_leader_pid(job));
+		else
 			rc = job_signal_leader(job, sig, &cause);
-		}
-		if (rc == 0)
+		if (rc == 0) {
+			cmd_log_request(ctx, "%s: %s %s to %s %ld", job->name,
+			    group ? "killpg" : "signal", sig_name(sig),
+			    group ? "group" : "pid", (long)pid);
 			continue;
+		}
 		if (strstr(cause, ": not running") == NULL)
 			all_not_running = 0;
 		if (joined == NULL)

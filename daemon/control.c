@@ -34,7 +34,7 @@
 /* Answers a client has not read: past HIGH its requests wait, past MAX it
  * is dropped. */
 #define CONTROL_OUT_HIGH	(256 * 1024)
-#define CONTROL_OUT_MAX		(4 * 1024 * 1024)
+#define CONTROL_OUT_MAX		(2 * PROTO_ANSWER_MAX)
 
 /* Descriptors accepted in one SCM_RIGHTS message. */
 #define CONTROL_MAX_FDS		8
@@ -356,13 +356,18 @@ control_read_cb(int fd, short events, void *arg)
 	control_process_pending(c);
 }
 
-/* Is a partial line sitting in the input?  Then the idle timer runs. */
+/*
+ * Is a partial line sitting in the input?  Then the idle timer runs.
+ * Whole lines queued behind a pending answer are not idleness.
+ */
 static void
 control_arm_idle(struct client *c)
 {
 	struct timeval	 tv = { CONTROL_IDLE_SEC, 0 };
 
-	if (evbuffer_get_length(c->in) > 0)
+	if (c->waiter == NULL &&
+	    evbuffer_get_length(c->out) < CONTROL_OUT_HIGH &&
+	    evbuffer_get_length(c->in) > 0)
 		evtimer_add(c->ev_idle, &tv);
 	else
 		evtimer_del(c->ev_idle);
@@ -463,11 +468,11 @@ control_send(struct client *c, json_t *obj)
 
 	if (c->dead)
 		return;
-	if ((line = proto_encode(obj, &len)) == NULL) {
+	if ((line = proto_encode(obj, PROTO_ANSWER_MAX, &len)) == NULL) {
 		log_warnx("%s: answer too long for the protocol", __func__);
 		json_decref(obj);
 		obj = proto_error(PROTO_E_FAILED, "answer too long");
-		line = proto_encode(obj, &len);
+		line = proto_encode(obj, PROTO_ANSWER_MAX, &len);
 	}
 	json_decref(obj);
 	if (evbuffer_get_length(c->out) + len > CONTROL_OUT_MAX) {

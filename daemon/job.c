@@ -306,11 +306,21 @@ job_spawn(struct job *job)
 static void
 job_check_started(struct job *job)
 {
+	double	 left;
+
 	if (job->state != JOB_STARTING || !job->exec_done ||
 	    job->spawn_error != NULL)
 		return;
-	if (job_elapsed(job) + 1e-3 < job->spec->start_seconds)
+	/*
+	 * libevent measures timeouts from the time cached when the loop
+	 * woke, so the timer may fire a little before start_seconds have
+	 * passed by our clock: wait for the rest.
+	 */
+	left = job->spec->start_seconds - job_elapsed(job);
+	if (left > 0) {
+		job_arm(job->ev_state, left);
 		return;
+	}
 	job->reached_running = 1;
 	job->failures = 0;
 	job_set_state(job, JOB_RUNNING);
@@ -384,8 +394,10 @@ job_stop(struct job *job, enum job_after after)
 		break;
 	case JOB_BACKOFF:
 		evtimer_del(job->ev_state);
-		if (after == AFTER_RESTART)
+		if (after == AFTER_RESTART) {
+			job->failures = 0;
 			job_spawn(job);
+		}
 		else
 			job_set_state(job, JOB_STOPPED);
 		break;
@@ -674,8 +686,8 @@ job_run_ended(struct job *job)
 		if (job->failures > (u_int)spec->start_retries) {
 			free(job->fatal_reason);
 			xasprintf(&job->fatal_reason,
-			    "exited too quickly: %s, %u times", how,
-			    job->failures);
+			    "exited too quickly: %s, %u time%s", how,
+			    job->failures, job->failures == 1 ? "" : "s");
 			log_warnx("%s: %s", job->name, job->fatal_reason);
 			job_set_state(job, JOB_FATAL);
 			return;
@@ -755,6 +767,12 @@ job_to_json(const struct job *job)
 	if (job->fatal_reason != NULL && job->state == JOB_FATAL)
 		json_object_set_new(obj, "error",
 		    json_string(job->fatal_reason));
+	if (job->out != NULL && job->out->error != NULL)
+		json_object_set_new(obj, "log_error",
+		    json_string(job->out->error));
+	else if (job->err != NULL && job->err->error != NULL)
+		json_object_set_new(obj, "log_error",
+		    json_string(job->err->error));
 	if (job->state == JOB_BACKOFF) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		json_object_set_new(obj, "retry_in", json_real(

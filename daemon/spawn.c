@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
@@ -70,6 +71,7 @@ struct spawn_plan {
 	int		  err_fd;
 	int		(*links)[2];	/* nstages - 1 pipes between stages */
 	int		  report_fd;	/* write end */
+	struct rlimit	  nofile;	/* as corrald was started */
 };
 
 static char	**spawn_build_env(const struct job_spec *);
@@ -358,6 +360,8 @@ spawn_child_leader(const struct spawn_plan *p)
 		sigaction(sig, &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* corrald raised its own descriptor limit; jobs get the old one. */
+	setrlimit(RLIMIT_NOFILE, &p->nofile);
 
 	if (setsid() == -1)
 		spawn_fail(p, 0, STEP_SETSID);
@@ -394,6 +398,7 @@ spawn_run(struct job *job, char **cause)
 	memset(&p, 0, sizeof p);
 	p.spec = spec;
 	p.devnull_fd = p.report_fd = -1;
+	p.nofile = cd->nofile;
 	report[0] = -1;
 
 	p.envp = spawn_build_env(spec);
