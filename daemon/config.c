@@ -122,7 +122,6 @@ static char		**job_argv(struct job_ctx *, const config_setting_t *,
 			    const char *);
 static void		 job_defaults(struct job_ctx *);
 static struct job_spec	*job_spec_new(void);
-static void		 job_spec_free(struct job_spec *);
 static void		 job_argv_free(char **);
 
 static void		 job_key_program(struct job_ctx *,
@@ -1223,7 +1222,7 @@ job_spec_new(void)
 	return (spec);
 }
 
-static void
+void
 job_spec_free(struct job_spec *spec)
 {
 	u_int	i;

@@ -44,6 +44,12 @@ enum restart_policy {
 	RESTART_ALWAYS
 };
 
+/* When a started job counts as RUNNING. */
+enum ready_mode {
+	READY_STARTED,		/* it stayed up start_seconds */
+	READY_NOTIFY		/* it sent READY=1 on its NOTIFY_SOCKET */
+};
+
 /* Where a job's stdout or stderr goes. */
 enum stream_target {
 	STREAM_FILE,		/* appended to a log file, through a pipe */
@@ -94,6 +100,9 @@ struct job_spec {
 	int		  stop_signal;
 	double		  stop_timeout;
 	int		  kill_group;
+	enum ready_mode	  ready;
+	char		**after;	/* names of jobs to start first */
+	u_int		  nafter;
 };
 
 /* A whole configuration file, parsed and validated. */
@@ -103,6 +112,7 @@ struct config {
 	char		 *socket_path;	/* absolute */
 	mode_t		  socket_mode;
 	char		 *log_dir;	/* absolute */
+	char		 *include_dir;	/* absolute, or NULL */
 	struct job_spec	**specs;
 	u_int		  nspecs;
 };
@@ -309,6 +319,7 @@ void		 corrald_check_shutdown(void);
 /* config.c */
 struct config	*config_load(const char *, char **);
 void		 config_free(struct config *);
+void		 job_spec_free(struct job_spec *);
 int		 job_spec_equal(const struct job_spec *,
 		     const struct job_spec *);
 
