@@ -15,6 +15,7 @@ static int	ctl_done_quiet(json_t *);
 static int	ctl_done_status(json_t *);
 static int	ctl_done_pid(json_t *);
 static int	ctl_done_wait(json_t *);
+static int	ctl_done_reload(json_t *);
 
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "status", "[JOB...]", 0, -1, 0, ctl_done_status },
@@ -27,6 +28,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "killpg", "SIG JOB...", 2, -1, CTL_SIGNAL_ARG, ctl_done_quiet },
 	{ "pid", "JOB", 1, 1, 0, ctl_done_pid },
 	{ "wait", "JOB", 1, 1, 0, ctl_done_wait },
+	{ "reload", "", 0, 0, 0, ctl_done_reload },
 	{ "shutdown", "", 0, 0, 0, ctl_done_quiet },
 	{ NULL, NULL, 0, 0, 0, NULL }
 };
@@ -102,4 +104,30 @@ ctl_done_wait(json_t *answer)
 	if (json_is_integer(sig))
 		return (128 + (int)json_integer_value(sig));
 	return (CTL_EXIT_REFUSED);
+}
+
+/* "added: a b" and so on, one line for each kind of change made. */
+static int
+ctl_done_reload(json_t *answer)
+{
+	const char	*keys[] = { "added", "removed", "restarted", "updated" };
+	json_t		*list, *name;
+	size_t		 i, j;
+
+	if (ctl.json) {
+		ctl_print_json(answer);
+		return (CTL_EXIT_OK);
+	}
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		list = json_object_get(answer, keys[i]);
+		if (json_array_size(list) == 0)
+			continue;
+		printf("%s:", keys[i]);
+		json_array_foreach(list, j, name)
+			printf(" %s", json_string_value(name));
+		putchar('\n');
+	}
+	printf("unchanged: %lld\n", (long long)json_integer_value(
+	    json_object_get(answer, "unchanged")));
+	return (CTL_EXIT_OK);
 }

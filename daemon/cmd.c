@@ -17,6 +17,7 @@
 extern const struct cmd_entry cmd_kill_entry;
 extern const struct cmd_entry cmd_killpg_entry;
 extern const struct cmd_entry cmd_pid_entry;
+extern const struct cmd_entry cmd_reload_entry;
 extern const struct cmd_entry cmd_restart_entry;
 extern const struct cmd_entry cmd_shutdown_entry;
 extern const struct cmd_entry cmd_signal_entry;
@@ -30,6 +31,7 @@ static const struct cmd_entry *cmd_table[] = {
 	&cmd_kill_entry,
 	&cmd_killpg_entry,
 	&cmd_pid_entry,
+	&cmd_reload_entry,
 	&cmd_restart_entry,
 	&cmd_shutdown_entry,
 	&cmd_signal_entry,

@@ -51,30 +51,16 @@ static void	control_client_free_cb(int, short, void *);
 static int
 control_make_dir(const char *path, char **cause)
 {
-	char	*dir, *p;
+	char	*dir, *slash;
+	int	 rc = 0;
 
 	dir = xstrdup(path);
-	if ((p = strrchr(dir, '/')) == NULL || p == dir) {
-		free(dir);
-		return (0);
-	}
-	*p = '\0';
-	for (p = dir + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		const char saved = *p;
-		*p = '\0';
-		if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-			xasprintf(cause, "mkdir %s: %s", dir, strerror(errno));
-			free(dir);
-			return (-1);
-		}
-		*p = saved;
-		if (saved == '\0')
-			break;
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		rc = server_mkdirs(dir, 0700, cause);
 	}
 	free(dir);
-	return (0);
+	return (rc);
 }
 
 /*

@@ -78,5 +78,5 @@ main(int argc, char **argv)
 		config_free(config);
 		return (0);
 	}
-	return (server_main(config, socket_path));
+	return (server_main(config_path, config, socket_path));
 }

@@ -44,6 +44,14 @@ enum restart_policy {
 	RESTART_ALWAYS
 };
 
+/* What a reload does with a job. */
+enum reload_action {
+	RELOAD_KEEP,		/* same definition: untouched */
+	RELOAD_ADD,		/* new */
+	RELOAD_REMOVE,		/* gone */
+	RELOAD_CHANGE		/* definition changed */
+};
+
 /* When a started job counts as RUNNING. */
 enum ready_mode {
 	READY_STARTED,		/* it stayed up start_seconds */
@@ -169,7 +177,9 @@ struct logfile {
 
 struct job {
 	char		*name;		/* spec->name */
-	struct job_spec	*spec;
+	struct job_spec	*spec;		/* owned by the job */
+	struct job_spec	*next_spec;	/* from a reload, for the next run */
+	int		 removing;	/* dropped by a reload once stopped */
 	enum job_state	 state;
 	enum job_after	 after;
 
@@ -311,7 +321,8 @@ extern struct corrald *cd;
 extern const struct cmd_entry cmd_shutdown_entry;
 
 /* server.c */
-int		 server_main(struct config *, const char *);
+int		 server_main(const char *, struct config *, const char *);
+int		 server_mkdirs(const char *, mode_t, char **);
 void		 server_reopen_logs(void);
 void		 corrald_shutdown(void);
 void		 corrald_check_shutdown(void);
@@ -328,6 +339,9 @@ const char	*job_state_name(enum job_state);
 struct job	*job_find(const char *);
 struct job	*job_create(struct job_spec *);
 void		 job_free(struct job *);
+void		 job_remove(struct job *);
+void		 job_replace_spec(struct job *, struct job_spec *);
+void		 job_change_spec(struct job *, struct job_spec *);
 void		 job_set_state(struct job *, enum job_state);
 int		 job_start(struct job *, char **);
 void		 job_stop(struct job *, enum job_after);
@@ -342,6 +356,11 @@ void		 job_result_string(int, char *, size_t);
 json_t		*job_to_json(const struct job *);
 double		 job_backoff_delay(u_int, double);
 int		 job_status_is_success(const struct job_spec *, int);
+
+/* reload.c */
+void		 reload_diff(struct job_spec **, u_int, struct job_spec **,
+		     u_int, enum reload_action *, enum reload_action *);
+int		 reload_config(json_t **, char **);
 
 /* spawn.c */
 int		 spawn_run(struct job *, char **);
@@ -385,6 +404,7 @@ void		 cmd_log_request(struct cmd_ctx *, const char *, ...)
 
 /* notify.c */
 void		 notify_ready(void);
+void		 notify_reloading(void);
 void		 notify_stopping(void);
 void		 notify_status(void);
 void		 notify_free(void);

@@ -40,6 +40,7 @@ static void	job_state_timer_cb(int, short, void *);
 static void	job_group_timer_cb(int, short, void *);
 static int	job_group_has_members(struct job *);
 static void	job_send_stop(struct job *);
+static void	job_close_logs(struct job *);
 
 static const char *job_state_names[] = {
 	"STOPPED", "STARTING", "RUNNING", "BACKOFF", "STOPPING", "EXITED",
@@ -119,7 +120,7 @@ job_find(const char *name)
 	struct job	*job;
 
 	TAILQ_FOREACH(job, &cd->jobs, entry) {
-		if (strcmp(job->name, name) == 0)
+		if (!job->removing && strcmp(job->name, name) == 0)
 			return (job);
 	}
 	return (NULL);
@@ -148,6 +149,7 @@ job_free(struct job *job)
 {
 	u_int	 i;
 
+	cmd_forget_job(job);
 	TAILQ_REMOVE(&cd->jobs, job, entry);
 	event_free(job->ev_state);
 	event_free(job->ev_group);
@@ -161,13 +163,119 @@ job_free(struct job *job)
 			close(job->procs[i].pidfd);
 	}
 	free(job->procs);
-	if (job->out != NULL)
-		logfile_close(job->out);
-	if (job->err != NULL)
-		logfile_close(job->err);
+	job_close_logs(job);
 	free(job->spawn_error);
 	free(job->fatal_reason);
+	job_spec_free(job->next_spec);
+	job_spec_free(job->spec);
 	free(job);
+}
+
+/* Write out what the pipes hold and close the log files. */
+static void
+job_close_logs(struct job *job)
+{
+	if (job->out != NULL) {
+		logfile_drain(job->out);
+		logfile_close(job->out);
+		job->out = NULL;
+	}
+	if (job->err != NULL) {
+		logfile_drain(job->err);
+		logfile_close(job->err);
+		job->err = NULL;
+	}
+}
+
+/* Do two specs send output to the same places? */
+static int
+job_same_outputs(const struct job_spec *a, const struct job_spec *b)
+{
+	if (a->stdout_target != b->stdout_target ||
+	    a->stderr_target != b->stderr_target)
+		return (0);
+	if (a->stdout_target == STREAM_FILE &&
+	    strcmp(a->stdout_path, b->stdout_path) != 0)
+		return (0);
+	if (a->stderr_target == STREAM_FILE &&
+	    strcmp(a->stderr_path, b->stderr_path) != 0)
+		return (0);
+	return (1);
+}
+
+/* Between runs: take up the definition a reload left for the next one. */
+static void
+job_take_next_spec(struct job *job)
+{
+	struct job_spec	*old = job->spec;
+
+	if (job->next_spec == NULL)
+		return;
+	if (!job_same_outputs(old, job->next_spec))
+		job_close_logs(job);	/* opened anew at the next spawn */
+	job->spec = job->next_spec;
+	job->name = job->spec->name;
+	job->next_spec = NULL;
+	job_spec_free(old);
+}
+
+/* A reload found the same definition: keep everything, take the copy. */
+void
+job_replace_spec(struct job *job, struct job_spec *spec)
+{
+	if (job->next_spec != NULL) {
+		job_spec_free(job->next_spec);
+		job->next_spec = spec;
+		return;
+	}
+	job_spec_free(job->spec);
+	job->spec = spec;
+	job->name = spec->name;
+}
+
+/*
+ * A reload changed the definition: a running job is restarted with it,
+ * one backing off starts with it now, any other takes it for its next
+ * start.
+ */
+void
+job_change_spec(struct job *job, struct job_spec *spec)
+{
+	job_spec_free(job->next_spec);
+	job->next_spec = spec;
+	switch (job->state) {
+	case JOB_STARTING:
+	case JOB_RUNNING:
+		job_stop(job, AFTER_RESTART);
+		break;
+	case JOB_STOPPING:
+		/* Taken when the run ends; after says what follows. */
+		if (job->after == AFTER_POLICY)
+			job->after = AFTER_RESTART;
+		break;
+	case JOB_BACKOFF:
+		job_take_next_spec(job);
+		job_stop(job, AFTER_RESTART);
+		break;
+	case JOB_STOPPED:
+	case JOB_EXITED:
+	case JOB_FATAL:
+		job_take_next_spec(job);
+		break;
+	}
+}
+
+/* A reload dropped the job: stop it, then forget it. */
+void
+job_remove(struct job *job)
+{
+	job->removing = 1;
+	cmd_forget_job(job);
+	if (job_is_active(job)) {
+		job_stop(job, AFTER_REMOVE);
+		return;
+	}
+	job_free(job);
 }
 
 /* Is any process of the current run, or its group, still there? */
@@ -642,7 +750,7 @@ job_group_timer_cb(int fd, short events, void *arg)
 static void
 job_run_ended(struct job *job)
 {
-	const struct job_spec	*spec = job->spec;
+	const struct job_spec	*spec;
 	struct run_record	*rec = job_record(job, job->run_serial);
 	char			 how[64];
 	int			 success;
@@ -654,11 +762,17 @@ job_run_ended(struct job *job)
 	rec->status = job->result_status;
 	rec->spawn_failed = (job->spawn_error != NULL);
 	job_result_string(job->result_status, how, sizeof how);
+	job_take_next_spec(job);
+	spec = job->spec;
 
 	switch (job->after) {
 	case AFTER_STOP:
+		job_set_state(job, JOB_STOPPED);
+		return;
 	case AFTER_REMOVE:
 		job_set_state(job, JOB_STOPPED);
+		if (job->removing)
+			job_free(job);
 		return;
 	case AFTER_RESTART:
 		job->failures = 0;

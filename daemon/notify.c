@@ -75,6 +75,12 @@ notify_ready(void)
 }
 
 void
+notify_reloading(void)
+{
+	notify_send("RELOADING=1\nSTATUS=reloading the configuration");
+}
+
+void
 notify_stopping(void)
 {
 	notify_send("STOPPING=1\nSTATUS=stopping every job");

@@ -25,10 +25,11 @@
 struct corrald *cd;
 
 static void	server_signal_cb(int, short, void *);
+static void	server_reload(void);
 static void	server_shutdown_check_cb(int, short, void *);
 
-/* mkdir -p with mode for the directories created. */
-static int
+/* mkdir -p, with mode for the directories it creates. */
+int
 server_mkdirs(const char *path, mode_t mode, char **cause)
 {
 	char	*dir, *p;
@@ -116,8 +117,7 @@ server_signal_cb(int sig, short events, void *arg)
 		corrald_shutdown();
 		break;
 	case SIGHUP:
-		log_warnx("received SIGHUP: reload is not supported by this "
-		    "version of corrald; nothing changed");
+		server_reload();
 		break;
 	case SIGUSR1:
 		server_reopen_logs();
@@ -127,6 +127,23 @@ server_signal_cb(int sig, short events, void *arg)
 		    "this version of corrald; nothing changed");
 		break;
 	}
+}
+
+/* SIGHUP: reload, with the outcome in corrald's log. */
+static void
+server_reload(void)
+{
+	json_t	*summary;
+	char	*cause;
+
+	log_info("received SIGHUP: reloading %s", cd->config_path);
+	if (cd->shutting_down)
+		return;
+	if (reload_config(&summary, &cause) == -1) {
+		free(cause);
+		return;
+	}
+	json_decref(summary);
 }
 
 /* Reopen every log file by its path (after logrotate moved it). */
@@ -233,7 +250,8 @@ server_exit(void)
  * if given, else on the config's socket.  Returns the exit code.
  */
 int
-server_main(struct config *config, const char *socket_path)
+server_main(const char *config_path, struct config *config,
+    const char *socket_path)
 {
 	struct job	*job;
 	char		*cause;
@@ -242,6 +260,7 @@ server_main(struct config *config, const char *socket_path)
 
 	cd = xcalloc(1, sizeof *cd);
 	cd->config = config;
+	cd->config_path = config_path;
 	cd->socket_fd = -1;
 	TAILQ_INIT(&cd->jobs);
 	TAILQ_INIT(&cd->clients);
@@ -283,6 +302,7 @@ server_main(struct config *config, const char *socket_path)
 
 	for (i = 0; i < config->nspecs; i++)
 		job_create(config->specs[i]);
+	config->nspecs = 0;		/* the jobs own their specs */
 	TAILQ_FOREACH(job, &cd->jobs, entry) {
 		if (job->spec->autostart)
 			job_start(job, NULL);
