@@ -106,9 +106,12 @@ ctl_send(json_t *req)
 	free(line);
 }
 
-/* Read one answer line from the daemon. */
+/*
+ * Read one line from the daemon: an answer, or with streaming set a line
+ * of a stream (any object).  At EOF: NULL for a stream, else an error exit.
+ */
 static json_t *
-ctl_receive(void)
+ctl_receive(int streaming)
 {
 	static char	*buf;
 	static size_t	 have, size, scanned;
@@ -133,6 +136,8 @@ ctl_receive(void)
 		n = read(ctl.fd, buf + have, size - have);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n <= 0 && streaming && have == 0)
+			return (NULL);
 		if (n <= 0) {
 			fprintf(stderr, "corralctl: corrald closed the "
 			    "connection without answering\n");
@@ -141,7 +146,10 @@ ctl_receive(void)
 		have += (size_t)n;
 	}
 	len = (size_t)(nl - buf);
-	answer = proto_decode_response(buf, len, &cause);
+	if (streaming)
+		answer = proto_decode_line(buf, len, &cause);
+	else
+		answer = proto_decode_response(buf, len, &cause);
 	memmove(buf, nl + 1, have - len - 1);
 	have -= len + 1;
 	scanned = 0;
@@ -211,6 +219,20 @@ ctl_build(const struct ctl_cmd *cmd, int argc, char **argv)
 	return (req);
 }
 
+/* Print every further line the daemon sends, as it comes, until EOF. */
+static void
+ctl_stream(void)
+{
+	json_t	*obj;
+
+	while ((obj = ctl_receive(1)) != NULL) {
+		json_dumpf(obj, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		fflush(stdout);
+		json_decref(obj);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -263,7 +285,10 @@ main(int argc, char **argv)
 	ctl.fd = ctl_connect(ctl.socket_path);
 	ctl_send(req);
 	json_decref(req);
-	answer = ctl_receive();
+	answer = ctl_receive(0);
+	if (json_is_true(json_object_get(answer, "ok")) &&
+	    (cmd->flags & CTL_STREAM))
+		ctl_stream();
 	if (!json_is_true(json_object_get(answer, "ok"))) {
 		if (ctl.json)
 			ctl_print_json(answer);

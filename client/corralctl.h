@@ -21,6 +21,7 @@ struct ctl_cmd {
 	int		 max_args;	/* -1: no limit */
 	int		 flags;
 #define CTL_SIGNAL_ARG	0x1	/* first argument is a signal */
+#define CTL_STREAM	0x2	/* further lines follow the answer */
 	/* Print a successful answer; returns the exit code. */
 	int		(*done)(json_t *);
 };

@@ -16,6 +16,7 @@ static int	ctl_done_status(json_t *);
 static int	ctl_done_pid(json_t *);
 static int	ctl_done_wait(json_t *);
 static int	ctl_done_reload(json_t *);
+static int	ctl_done_events(json_t *);
 
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "status", "[JOB...]", 0, -1, 0, ctl_done_status },
@@ -29,6 +30,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "pid", "JOB", 1, 1, 0, ctl_done_pid },
 	{ "wait", "JOB", 1, 1, 0, ctl_done_wait },
 	{ "reload", "", 0, 0, 0, ctl_done_reload },
+	{ "events", "", 0, 0, CTL_STREAM, ctl_done_events },
 	{ "shutdown", "", 0, 0, 0, ctl_done_quiet },
 	{ NULL, NULL, 0, 0, 0, NULL }
 };
@@ -129,5 +131,13 @@ ctl_done_reload(json_t *answer)
 	}
 	printf("unchanged: %lld\n", (long long)json_integer_value(
 	    json_object_get(answer, "unchanged")));
+	return (CTL_EXIT_OK);
+}
+
+/* The stream has ended: corrald went away. */
+static int
+ctl_done_events(json_t *answer)
+{
+	(void)answer;
 	return (CTL_EXIT_OK);
 }

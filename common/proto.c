@@ -58,9 +58,9 @@ proto_encode(json_t *obj, size_t max, size_t *lenp)
 	return (line);
 }
 
-/* Parse one line (without its newline) into an object. */
-static json_t *
-proto_decode_object(const char *line, size_t len, char **cause)
+/* Parse one line (without its newline) into an object of any shape. */
+json_t *
+proto_decode_line(const char *line, size_t len, char **cause)
 {
 	json_error_t	 jerr;
 	json_t		*obj;
@@ -99,7 +99,7 @@ proto_decode_request(const char *line, size_t len, const char **code,
 	json_t	*obj, *v, *cmd;
 
 	*code = PROTO_E_BAD_REQUEST;
-	if ((obj = proto_decode_object(line, len, cause)) == NULL)
+	if ((obj = proto_decode_line(line, len, cause)) == NULL)
 		return (NULL);
 	v = json_object_get(obj, "v");
 	if (v != NULL && !json_is_integer(v)) {
@@ -131,7 +131,7 @@ proto_decode_response(const char *line, size_t len, char **cause)
 {
 	json_t	*obj;
 
-	if ((obj = proto_decode_object(line, len, cause)) == NULL)
+	if ((obj = proto_decode_line(line, len, cause)) == NULL)
 		return (NULL);
 	if (!json_is_boolean(json_object_get(obj, "ok"))) {
 		json_decref(obj);

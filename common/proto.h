@@ -37,6 +37,7 @@ json_t	*proto_request(const char *);
 json_t	*proto_ok(void);
 json_t	*proto_error(const char *, const char *);
 char	*proto_encode(json_t *, size_t, size_t *);
+json_t	*proto_decode_line(const char *, size_t, char **);
 json_t	*proto_decode_request(const char *, size_t, const char **,
 	     char **);
 json_t	*proto_decode_response(const char *, size_t, char **);

@@ -14,6 +14,7 @@
 
 #include "corrald.h"
 
+extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_kill_entry;
 extern const struct cmd_entry cmd_killpg_entry;
 extern const struct cmd_entry cmd_pid_entry;
@@ -28,6 +29,7 @@ extern const struct cmd_entry cmd_terminate_entry;
 extern const struct cmd_entry cmd_wait_entry;
 
 static const struct cmd_entry *cmd_table[] = {
+	&cmd_events_entry,
 	&cmd_kill_entry,
 	&cmd_killpg_entry,
 	&cmd_pid_entry,

@@ -351,7 +351,7 @@ control_arm_idle(struct client *c)
 {
 	struct timeval	 tv = { CONTROL_IDLE_SEC, 0 };
 
-	if (c->waiter == NULL &&
+	if (c->waiter == NULL && !c->listening &&
 	    evbuffer_get_length(c->out) < CONTROL_OUT_HIGH &&
 	    evbuffer_get_length(c->in) > 0)
 		evtimer_add(c->ev_idle, &tv);
@@ -381,7 +381,7 @@ control_process_pending(struct client *c)
 	char			*line, *cause;
 	size_t			 len;
 
-	while (!c->dead && !c->closing && c->waiter == NULL &&
+	while (!c->dead && !c->closing && c->waiter == NULL && !c->listening &&
 	    evbuffer_get_length(c->out) < CONTROL_OUT_HIGH) {
 		eol = evbuffer_search_eol(c->in, NULL, &len, EVBUFFER_EOL_LF);
 		if (eol.pos == -1) {
@@ -468,8 +468,17 @@ control_send(struct client *c, json_t *obj)
 		control_client_done(c);
 		return;
 	}
-	evbuffer_add(c->out, line, len);
+	control_send_line(c, line, len);
 	free(line);
+}
+
+/* Queue a line already encoded (an event sent to many listeners). */
+void
+control_send_line(struct client *c, const char *line, size_t len)
+{
+	if (c->dead)
+		return;
+	evbuffer_add(c->out, line, len);
 	event_add(c->ev_write, NULL);
 }
 
@@ -515,6 +524,8 @@ control_client_done(struct client *c)
 		cmd_waiter_free(c->waiter);
 		c->waiter = NULL;
 	}
+	if (c->listening)
+		cd->nlisteners--;
 	event_free(c->ev_read);
 	event_free(c->ev_write);
 	event_free(c->ev_idle);

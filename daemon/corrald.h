@@ -231,6 +231,7 @@ struct client {
 	struct evbuffer	*in;
 	struct evbuffer	*out;
 	int		 closing;	/* close once out is flushed */
+	int		 listening;	/* "events": gets every state change */
 	int		 dead;		/* freed by a deferred event */
 
 	/* A request whose answer waits on jobs (start, stop, wait, ...). */
@@ -300,6 +301,7 @@ struct corrald {
 	struct jobs	 jobs;
 	struct clients	 clients;
 	u_int		 nclients;
+	u_int		 nlisteners;	/* clients with listening set */
 
 	struct event	*ev_waiters;	/* deferred check of waiters */
 	struct event	*ev_shutdown;	/* deferred check of shutdown */
@@ -382,6 +384,7 @@ int		 control_listen(const char *, mode_t, char **);
 void		 control_listen_fd(int);
 void		 control_close(void);
 void		 control_send(struct client *, json_t *);
+void		 control_send_line(struct client *, const char *, size_t);
 void		 control_send_ok(struct client *, json_t *);
 void		 control_send_error(struct client *, const char *,
 		     const char *, ...)
@@ -389,6 +392,9 @@ void		 control_send_error(struct client *, const char *,
 void		 control_client_done(struct client *);
 void		 control_process_pending(struct client *);
 void		 control_flush_all(void);
+
+/* cmd-events.c */
+void		 cmd_events_publish(const struct job *, enum job_state);
 
 /* cmd.c */
 void		 cmd_dispatch(struct client *, json_t *);
