@@ -43,6 +43,12 @@ ctl_status_info(json_t *job)
 	if (strcmp(state, "RUNNING") == 0 || strcmp(state, "STARTING") == 0) {
 		ctl_format_uptime(json_number_value(json_object_get(job,
 		    "uptime")), buf, sizeof buf);
+		/* What a ready = "notify" job last said of itself. */
+		if (json_is_string(json_object_get(job, "status_text"))) {
+			xasprintf(&info, "%s: %s", buf, json_string_value(
+			    json_object_get(job, "status_text")));
+			return (info);
+		}
 		return (xstrdup(buf));
 	}
 	if (strcmp(state, "BACKOFF") == 0 && json_is_number(retry)) {

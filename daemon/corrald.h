@@ -198,6 +198,13 @@ struct job {
 	struct timespec	 started;	/* monotonic */
 	uint64_t	 run_serial;	/* runs started so far */
 
+	/* Readiness (ready = "notify"). */
+	int		 notify_fd;	/* -1: none */
+	struct event	*ev_notify;
+	char		*notify_env;	/* "NOTIFY_SOCKET=@..." */
+	int		 ready_received; /* READY=1 in the current run */
+	char		*status_text;	/* last STATUS= */
+
 	/* Output. */
 	struct logfile	*out;		/* NULL: /dev/null */
 	struct logfile	*err;		/* NULL: /dev/null or merged */
@@ -355,6 +362,7 @@ void		 job_proc_reaped(struct job *, struct proc *, int);
 void		 job_stage_reported(struct job *, u_int, pid_t);
 void		 job_report_closed(struct job *);
 void		 job_result_string(int, char *, size_t);
+void		 job_notify_ready(struct job *);
 json_t		*job_to_json(const struct job *);
 double		 job_backoff_delay(u_int, double);
 int		 job_status_is_success(const struct job_spec *, int);
@@ -414,5 +422,8 @@ void		 notify_reloading(void);
 void		 notify_stopping(void);
 void		 notify_status(void);
 void		 notify_free(void);
+void		 notify_watchdog_start(void);
+int		 notify_job_open(struct job *, char **);
+void		 notify_job_close(struct job *);
 
 #endif /* CORRALD_H */

@@ -137,6 +137,7 @@ job_create(struct job_spec *spec)
 	job->name = spec->name;
 	job->state = JOB_STOPPED;
 	job->report_fd = -1;
+	job->notify_fd = -1;
 	job->ev_state = evtimer_new(cd->base, job_state_timer_cb, job);
 	job->ev_group = evtimer_new(cd->base, job_group_timer_cb, job);
 	TAILQ_INSERT_TAIL(&cd->jobs, job, entry);
@@ -164,6 +165,8 @@ job_free(struct job *job)
 	}
 	free(job->procs);
 	job_close_logs(job);
+	notify_job_close(job);
+	free(job->status_text);
 	free(job->spawn_error);
 	free(job->fatal_reason);
 	job_spec_free(job->next_spec);
@@ -362,7 +365,10 @@ job_reset_run(struct job *job)
 	job->result_status = 0;
 	job->reached_running = 0;
 	job->exec_done = 0;
+	job->ready_received = 0;
 	job->group_polls = 0;
+	free(job->status_text);
+	job->status_text = NULL;
 	free(job->spawn_error);
 	job->spawn_error = NULL;
 }
@@ -392,7 +398,13 @@ job_spawn(struct job *job)
 	rec->start = time(NULL);
 	clock_gettime(CLOCK_MONOTONIC, &job->started);
 
+	if (job->spec->ready == READY_NOTIFY) {
+		if (notify_job_open(job, &cause) == -1)
+			goto failed;
+	} else
+		notify_job_close(job);
 	if (job_open_logs(job, &cause) == -1 || spawn_run(job, &cause) == -1) {
+failed:
 		log_warnx("%s: %s", job->name, cause);
 		rec->end = rec->start;
 		rec->spawn_failed = 1;
@@ -420,6 +432,12 @@ job_check_started(struct job *job)
 	if (job->state != JOB_STARTING || !job->exec_done ||
 	    job->spawn_error != NULL)
 		return;
+	/* A job that says when it is ready is RUNNING when it says so. */
+	if (job->spec->ready == READY_NOTIFY) {
+		if (!job->ready_received)
+			return;
+		goto running;
+	}
 	/*
 	 * libevent measures timeouts from the time cached when the loop
 	 * woke, so the timer may fire a little before start_seconds have
@@ -430,9 +448,21 @@ job_check_started(struct job *job)
 		job_arm(job->ev_state, left);
 		return;
 	}
+running:
 	job->reached_running = 1;
 	job->failures = 0;
 	job_set_state(job, JOB_RUNNING);
+}
+
+/* The job sent READY=1 on its notify socket. */
+void
+job_notify_ready(struct job *job)
+{
+	if (job->ready_received)
+		return;
+	job->ready_received = 1;
+	log_info("%s: ready", job->name);
+	job_check_started(job);
 }
 
 /* Start a job on request or at start-up. */
@@ -879,6 +909,9 @@ job_to_json(const struct job *job)
 		rec = job_record((struct job *)job, job->run_serial);
 		json_object_set_new(obj, "last", job_record_to_json(rec));
 	}
+	if (job->status_text != NULL)
+		json_object_set_new(obj, "status_text",
+		    json_string(job->status_text));
 	if (job->fatal_reason != NULL && job->state == JOB_FATAL)
 		json_object_set_new(obj, "error",
 		    json_string(job->fatal_reason));

@@ -308,6 +308,7 @@ server_main(const char *config_path, struct config *config,
 			job_start(job, NULL);
 	}
 	notify_ready();
+	notify_watchdog_start();
 
 	event_base_dispatch(cd->base);
 

@@ -74,7 +74,7 @@ struct spawn_plan {
 	struct rlimit	  nofile;	/* as corrald was started */
 };
 
-static char	**spawn_build_env(const struct job_spec *);
+static char	**spawn_build_env(const struct job *);
 static char	**spawn_candidates(const char *, char **);
 static void	  spawn_plan_free(struct spawn_plan *);
 static void	  spawn_report(const struct spawn_plan *, int, int, int,
@@ -144,18 +144,20 @@ spawn_env_overridden(const char *entry, const struct job_spec *spec)
 
 /*
  * The job's environment: corrald's own (less its internal variables) unless
- * clear_environment, with the job's `environment` on top.
+ * clear_environment, with the job's `environment` on top, and its
+ * NOTIFY_SOCKET with ready = "notify".
  */
 static char **
-spawn_build_env(const struct job_spec *spec)
+spawn_build_env(const struct job *job)
 {
-	extern char	**environ;
-	char		**envp;
-	size_t		  n = 0, i;
+	extern char		**environ;
+	const struct job_spec	*spec = job->spec;
+	char			**envp;
+	size_t			  n = 0, i;
 
 	for (i = 0; environ[i] != NULL; i++)
 		n++;
-	envp = xcalloc(n + spec->nenvironment + 1, sizeof *envp);
+	envp = xcalloc(n + spec->nenvironment + 2, sizeof *envp);
 	n = 0;
 	if (!spec->clear_environment) {
 		for (i = 0; environ[i] != NULL; i++) {
@@ -167,6 +169,9 @@ spawn_build_env(const struct job_spec *spec)
 	}
 	for (i = 0; i < spec->nenvironment; i++)
 		envp[n++] = xstrdup(spec->environment[i]);
+	/* Only a job that is to say when it is ready gets a socket for it. */
+	if (job->notify_env != NULL)
+		envp[n++] = xstrdup(job->notify_env);
 	envp[n] = NULL;
 	return (envp);
 }
@@ -401,7 +406,7 @@ spawn_run(struct job *job, char **cause)
 	p.nofile = cd->nofile;
 	report[0] = -1;
 
-	p.envp = spawn_build_env(spec);
+	p.envp = spawn_build_env(job);
 	p.candidates = xcalloc(spec->nstages, sizeof *p.candidates);
 	for (stage = 0; stage < spec->nstages; stage++) {
 		program = spec->argvs[stage][0];
