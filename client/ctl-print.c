@@ -38,8 +38,23 @@ ctl_status_info(json_t *job)
 	json_t		*retry = json_object_get(job, "retry_in");
 	char		 buf[64], *info;
 
+	json_t		*waiting = json_object_get(job, "waiting_for"), *dep;
+	size_t		 i;
+
 	if (strcmp(state, "FATAL") == 0 && json_is_string(error))
 		return (xstrdup(json_string_value(error)));
+	if (json_array_size(waiting) > 0) {
+		info = xstrdup("waiting for");
+		json_array_foreach(waiting, i, dep) {
+			char	*more;
+
+			xasprintf(&more, "%s%s %s", info, i > 0 ? "," : "",
+			    json_string_value(dep));
+			free(info);
+			info = more;
+		}
+		return (info);
+	}
 	if (strcmp(state, "RUNNING") == 0 || strcmp(state, "STARTING") == 0) {
 		ctl_format_uptime(json_number_value(json_object_get(job,
 		    "uptime")), buf, sizeof buf);

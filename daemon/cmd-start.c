@@ -56,6 +56,8 @@ cmd_start_judge(struct waiter *w, u_int i, char **msg)
 			return (VERDICT_OK);
 		return (VERDICT_FAILED);
 	case JOB_STOPPED:
+		if (job->waiting_deps)
+			return (VERDICT_PENDING);
 		xasprintf(msg, "%s: stopped before it was running", job->name);
 		return (VERDICT_FAILED);
 	}

@@ -21,6 +21,8 @@ static enum cmd_verdict
 cmd_stop_judge(struct waiter *w, u_int i, char **msg)
 {
 	(void)msg;
+	if (w->jobs[i]->stop_queued)
+		return (VERDICT_PENDING);
 	switch (w->jobs[i]->state) {
 	case JOB_STOPPED:
 	case JOB_EXITED:
@@ -38,7 +40,7 @@ cmd_stop_exec(struct cmd_ctx *ctx)
 
 	for (i = 0; i < ctx->njobs; i++) {
 		cmd_log_request(ctx, "%s: stop", ctx->jobs[i]->name);
-		job_stop(ctx->jobs[i], AFTER_STOP);
+		job_stop_ordered(ctx->jobs[i], AFTER_STOP);
 	}
 	cmd_wait(ctx);
 	return (CMD_WAIT);

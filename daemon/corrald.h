@@ -180,6 +180,9 @@ struct job {
 	struct job_spec	*spec;		/* owned by the job */
 	struct job_spec	*next_spec;	/* from a reload, for the next run */
 	int		 removing;	/* dropped by a reload once stopped */
+	int		 waiting_deps;	/* start asked; `after` jobs not RUNNING */
+	int		 stop_queued;	/* ordered stop: once dependents are down */
+	enum job_after	 queued_after;
 	enum job_state	 state;
 	enum job_after	 after;
 
@@ -311,6 +314,7 @@ struct corrald {
 	u_int		 nlisteners;	/* clients with listening set */
 
 	struct event	*ev_waiters;	/* deferred check of waiters */
+	struct event	*ev_schedule;	/* deferred `after` ordering */
 	struct event	*ev_shutdown;	/* deferred check of shutdown */
 	int		 shutting_down;
 	struct event	*signal_events[8];
@@ -354,6 +358,8 @@ void		 job_change_spec(struct job *, struct job_spec *);
 void		 job_set_state(struct job *, enum job_state);
 int		 job_start(struct job *, char **);
 void		 job_stop(struct job *, enum job_after);
+void		 job_stop_ordered(struct job *, enum job_after);
+int		 job_depends_on(const struct job *, const struct job *);
 int		 job_is_active(const struct job *);
 int		 job_signal_leader(struct job *, int, char **);
 int		 job_signal_group(struct job *, int, char **);

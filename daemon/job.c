@@ -41,6 +41,8 @@ static void	job_group_timer_cb(int, short, void *);
 static int	job_group_has_members(struct job *);
 static void	job_send_stop(struct job *);
 static void	job_close_logs(struct job *);
+static void	job_schedule(void);
+static void	job_schedule_cb(int, short, void *);
 
 static const char *job_state_names[] = {
 	"STOPPED", "STARTING", "RUNNING", "BACKOFF", "STOPPING", "EXITED",
@@ -306,6 +308,7 @@ job_set_state(struct job *job, enum job_state state)
 	log_debug("%s: %s -> %s", job->name, job_state_names[old],
 	    job_state_names[state]);
 	cmd_events_publish(job, old);
+	job_schedule();
 	cmd_check_waiters();
 	notify_status();
 	corrald_check_shutdown();
@@ -465,11 +468,111 @@ job_notify_ready(struct job *job)
 	job_check_started(job);
 }
 
+/* Is job listed in other's `after`? */
+int
+job_depends_on(const struct job *other, const struct job *job)
+{
+	u_int	 i;
+
+	for (i = 0; i < other->spec->nafter; i++) {
+		if (strcmp(other->spec->after[i], job->name) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Are all the jobs job must start after RUNNING? */
+static int
+job_deps_running(const struct job *job)
+{
+	struct job	*dep;
+	u_int		 i;
+
+	for (i = 0; i < job->spec->nafter; i++) {
+		dep = job_find(job->spec->after[i]);
+		if (dep != NULL && dep->state != JOB_RUNNING)
+			return (0);
+	}
+	return (1);
+}
+
+/*
+ * Stop job once every job that starts after it and is being stopped too
+ * has stopped: on shutdown and `stop all`, dependents go first.
+ */
+void
+job_stop_ordered(struct job *job, enum job_after after)
+{
+	job->stop_queued = 1;
+	job->queued_after = after;
+	job->waiting_deps = 0;
+	job_schedule();
+}
+
+/* After the current callback: act on `after` ordering. */
+static void
+job_schedule(void)
+{
+	if (cd->ev_schedule == NULL)
+		cd->ev_schedule = event_new(cd->base, -1, 0, job_schedule_cb,
+		    NULL);
+	event_active(cd->ev_schedule, 0, 0);
+}
+
+/* Is a job that starts after job still up while being stopped? */
+static int
+job_dependents_stopping(const struct job *job)
+{
+	struct job	*other;
+
+	TAILQ_FOREACH(other, &cd->jobs, entry) {
+		if (other == job || !job_depends_on(other, job))
+			continue;
+		if (other->stop_queued || (other->state == JOB_STOPPING &&
+		    other->after != AFTER_POLICY))
+			return (1);
+	}
+	return (0);
+}
+
+static void
+job_schedule_cb(int fd, short events, void *arg)
+{
+	struct job	*job, *next;
+
+	(void)fd;
+	(void)events;
+	(void)arg;
+	TAILQ_FOREACH_SAFE(job, &cd->jobs, entry, next) {
+		if (job->stop_queued && !job_dependents_stopping(job)) {
+			job->stop_queued = 0;
+			job_stop(job, job->queued_after);
+		}
+	}
+	TAILQ_FOREACH_SAFE(job, &cd->jobs, entry, next) {
+		if (job->waiting_deps && job_deps_running(job)) {
+			job->waiting_deps = 0;
+			job->failures = 0;
+			job_spawn(job);
+		}
+	}
+}
+
 /* Start a job on request or at start-up. */
 int
 job_start(struct job *job, char **cause)
 {
 	(void)cause;
+	job->stop_queued = 0;
+	if (!job_is_active(job) && !job_deps_running(job)) {
+		/* Started once the jobs it comes after are RUNNING. */
+		evtimer_del(job->ev_state);
+		if (job->state == JOB_BACKOFF)
+			job_set_state(job, JOB_STOPPED);
+		job->waiting_deps = 1;
+		cmd_check_waiters();
+		return (0);
+	}
 	switch (job->state) {
 	case JOB_STARTING:
 	case JOB_RUNNING:
@@ -514,6 +617,8 @@ job_send_stop(struct job *job)
 void
 job_stop(struct job *job, enum job_after after)
 {
+	if (after != AFTER_RESTART)
+		job->waiting_deps = 0;
 	switch (job->state) {
 	case JOB_STARTING:
 	case JOB_RUNNING:
@@ -908,6 +1013,18 @@ job_to_json(const struct job *job)
 	if (job->run_serial > 0 && !job_is_active(job)) {
 		rec = job_record((struct job *)job, job->run_serial);
 		json_object_set_new(obj, "last", job_record_to_json(rec));
+	}
+	if (job->waiting_deps) {
+		json_t	*deps = json_array();
+
+		for (i = 0; i < job->spec->nafter; i++) {
+			struct job *dep = job_find(job->spec->after[i]);
+
+			if (dep != NULL && dep->state != JOB_RUNNING)
+				json_array_append_new(deps,
+				    json_string(dep->name));
+		}
+		json_object_set_new(obj, "waiting_for", deps);
 	}
 	if (job->status_text != NULL)
 		json_object_set_new(obj, "status_text",

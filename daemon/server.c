@@ -172,7 +172,7 @@ corrald_shutdown(void)
 	cd->shutting_down = 1;
 	notify_stopping();
 	TAILQ_FOREACH_REVERSE(job, &cd->jobs, jobs, entry)
-		job_stop(job, AFTER_REMOVE);
+		job_stop_ordered(job, AFTER_REMOVE);
 	corrald_check_shutdown();
 }
 
@@ -197,7 +197,7 @@ server_shutdown_check_cb(int fd, short events, void *arg)
 	(void)events;
 	(void)arg;
 	TAILQ_FOREACH(job, &cd->jobs, entry) {
-		if (job_is_active(job))
+		if (job_is_active(job) || job->stop_queued)
 			return;
 	}
 	event_base_loopexit(cd->base, NULL);
@@ -234,6 +234,8 @@ server_exit(void)
 		event_free(cd->ev_waiters);
 	if (cd->ev_shutdown != NULL)
 		event_free(cd->ev_shutdown);
+	if (cd->ev_schedule != NULL)
+		event_free(cd->ev_schedule);
 	notify_free();
 	/* Run the deferred frees of the clients closed above. */
 	event_base_loop(cd->base, EVLOOP_NONBLOCK);
