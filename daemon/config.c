@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libconfig.h>
@@ -40,6 +41,9 @@
 
 #define CONFIG_DEFAULT_SOCKET_MODE	0600
 #define JOB_NAME_MAX			64
+#define JOB_NAME_CHARS	\
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.@-"
+#define INCLUDE_SUFFIX			".conf"
 
 /*
  * Longest time any timer setting may ask for: about 31 years.  Anything
@@ -53,16 +57,46 @@ struct config_error {
 	char		*file;
 	u_int		 line;
 	u_int		 seq;		/* order found: keeps the sort stable */
-	u_int		 rank;		/* order its file first had an error */
+	u_int		 rank;		/* order its file was read in */
 	char		*text;		/* "FILE:LINE: message" */
+};
+
+/*
+ * Where a job's `after` was set.  The names can only be checked once every
+ * file is read, and by then the libconfig tree of an included file is
+ * gone, so what an error needs is kept here.
+ */
+struct after_ref {
+	u_int		 spec;		/* index in config->specs */
+	char		*label;		/* the job's label then */
+	char		*file;
+	u_int		 line;
 };
 
 /* What one call of config_load() works with. */
 struct config_ctx {
-	const char		*path;
+	const char		*path;	/* the main file */
+	const char		*file;	/* the file being read */
+	const char		*dir;	/* its directory: paths in it */
 	struct config		*config;
 	struct config_error	*errors;
 	u_int			 nerrors;
+
+	/* Every file read, in order: errors are reported in this order. */
+	char			**files;
+	u_int			 nfiles;
+
+	/* daemon.include_dir, and its path as opened. */
+	const config_setting_t	*include_setting;
+	char			*include_path;
+	struct after_ref	*afters;
+	u_int			 nafters;
+};
+
+/* A job name and where it is, for looking names up. */
+struct name_index {
+	const char		*name;
+	u_int			 spec;
 };
 
 /* One job group while it is being read. */
@@ -90,6 +124,14 @@ static u_int		 config_line(const config_setting_t *);
 static void		 config_error(struct config_ctx *,
 			    const config_setting_t *, const char *, ...)
 			    __attribute__((format(printf, 3, 4)));
+static void		 config_error_at(struct config_ctx *, const char *,
+			    u_int, const char *, ...)
+			    __attribute__((format(printf, 4, 5)));
+static void		 config_verror(struct config_ctx *, const char *,
+			    u_int, const char *, va_list)
+			    __attribute__((format(printf, 4, 0)));
+static u_int		 config_file_rank(struct config_ctx *,
+			    const char *);
 static int		 config_error_cmp(const void *, const void *);
 static char		*config_errors_join(struct config_ctx *);
 static void		 config_errors_free(struct config_ctx *);
@@ -113,10 +155,26 @@ static void		 config_daemon(struct config_ctx *,
 			    const config_setting_t *);
 static void		 config_jobs(struct config_ctx *,
 			    const config_setting_t *);
+static char		*config_include_path(struct config_ctx *,
+			    const char *);
+static void		 config_strip_slashes(char *);
+static void		 config_include(struct config_ctx *);
+static void		 config_include_file(struct config_ctx *,
+			    const char *);
+static int		 config_include_wanted(const char *);
+static int		 config_name_cmp(const void *, const void *);
+static void		 config_after(struct config_ctx *);
+static void		 config_after_cycles(struct config_ctx *,
+			    u_int **, u_int *);
+static void		 config_after_cycle(struct config_ctx *,
+			    const u_int *, u_int);
+static void		 config_afters_free(struct config_ctx *);
+static int		 name_index_cmp(const void *, const void *);
 
 static void		 job_load(struct config_ctx *,
 			    const config_setting_t *, u_int);
 static void		 job_name(struct job_ctx *, const config_setting_t *);
+static int		 job_name_valid(const char *);
 static void		 job_program(struct job_ctx *);
 static char		**job_argv(struct job_ctx *, const config_setting_t *,
 			    const char *);
@@ -160,6 +218,10 @@ static void		 job_key_stop_timeout(struct job_ctx *,
 			    const config_setting_t *);
 static void		 job_key_kill_group(struct job_ctx *,
 			    const config_setting_t *);
+static void		 job_key_ready(struct job_ctx *,
+			    const config_setting_t *);
+static void		 job_key_after(struct job_ctx *,
+			    const config_setting_t *);
 
 static int		 str_equal(const char *, const char *);
 static int		 argv_equal(char **, char **);
@@ -188,6 +250,8 @@ static const struct job_key job_keys[] = {
 	{ "stop_signal",	job_key_stop_signal },
 	{ "stop_timeout",	job_key_stop_timeout },
 	{ "kill_group",		job_key_kill_group },
+	{ "ready",		job_key_ready },
+	{ "after",		job_key_after },
 };
 
 /*
@@ -198,10 +262,10 @@ static const struct job_key job_keys[] = {
  */
 static const char *job_unsupported[] = {
 	"log_max_bytes", "log_backups", "log_timestamps", "user", "group",
-	"umask", "limits", "ready", "after"
+	"umask", "limits"
 };
 static const char *daemon_unsupported[] = {
-	"socket_group", "include_dir"
+	"socket_group"
 };
 
 #ifndef nitems
@@ -246,15 +310,23 @@ config_load(const char *path, char **cause)
 
 	memset(&cc, 0, sizeof cc);
 	cc.path = path;
+	cc.file = path;
+	cc.dir = config->dir;
 	cc.config = config;
+	(void)config_file_rank(&cc, path);
 	config_root(&cc, config_root_setting(&cfg));
+	if (cc.include_setting != NULL)
+		config_include(&cc);
+	config_after(&cc);
 
 	if (cc.nerrors != 0) {
 		*cause = config_errors_join(&cc);
 		config_free(config);
 		config = NULL;
 	}
+	config_afters_free(&cc);
 	config_errors_free(&cc);
+	free(cc.include_path);
 	config_destroy(&cfg);
 	return (config);
 }
@@ -273,14 +345,15 @@ config_free(struct config *config)
 	free(config->dir);
 	free(config->socket_path);
 	free(config->log_dir);
+	free(config->include_dir);
 	free(config);
 }
 
 /*
  * Would a and b run the same thing in the same way?  A reload restarts a
  * running job only when this says no.  Where a job was defined (file,
- * line) does not matter, nor does the order of `environment` or
- * `success_exit_codes`, which mean the same in any order.
+ * line) does not matter, nor does the order of `environment`,
+ * `success_exit_codes` or `after`, which mean the same in any order.
  */
 int
 job_spec_equal(const struct job_spec *a, const struct job_spec *b)
@@ -332,6 +405,11 @@ job_spec_equal(const struct job_spec *a, const struct job_spec *b)
 	    a->stop_timeout != b->stop_timeout ||
 	    a->kill_group != b->kill_group)
 		return (0);
+
+	/* Both lists are free of duplicates: the loader drops them. */
+	if (a->ready != b->ready ||
+	    !strings_same_set(a->after, a->nafter, b->after, b->nafter))
+		return (0);
 	return (1);
 }
 
@@ -343,7 +421,7 @@ config_file(struct config_ctx *cc, const config_setting_t *s)
 		if (config_setting_source_file(s) != NULL)
 			return (config_setting_source_file(s));
 	}
-	return (cc->path);
+	return (cc->file);
 }
 
 /* A setting's line; the nearest parent's if libconfig did not record it. */
@@ -361,37 +439,71 @@ static void
 config_error(struct config_ctx *cc, const config_setting_t *s,
     const char *fmt, ...)
 {
+	va_list	ap;
+
+	va_start(ap, fmt);
+	config_verror(cc, config_file(cc, s), config_line(s), fmt, ap);
+	va_end(ap);
+}
+
+/* For errors found once the setting they are about is gone. */
+static void
+config_error_at(struct config_ctx *cc, const char *file, u_int line,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	config_verror(cc, file, line, fmt, ap);
+	va_end(ap);
+}
+
+static void
+config_verror(struct config_ctx *cc, const char *file, u_int line,
+    const char *fmt, va_list ap)
+{
 	struct config_error	*ce;
-	va_list			 ap;
 	char			*msg;
-	u_int			 i;
 
 	cc->errors = xreallocarray(cc->errors, cc->nerrors + 1,
 	    sizeof *cc->errors);
 	ce = &cc->errors[cc->nerrors];
-	ce->file = xstrdup(config_file(cc, s));
-	ce->line = config_line(s);
+	ce->file = xstrdup(file);
+	ce->line = line;
 	ce->seq = cc->nerrors;
-	ce->rank = cc->nerrors;
-	for (i = 0; i < cc->nerrors; i++) {
-		if (strcmp(cc->errors[i].file, ce->file) == 0) {
-			ce->rank = cc->errors[i].rank;
-			break;
-		}
-	}
+	ce->rank = config_file_rank(cc, file);
 
-	va_start(ap, fmt);
 	xvasprintf(&msg, fmt, ap);
-	va_end(ap);
 	xasprintf(&ce->text, "%s:%u: %s", ce->file, ce->line, msg);
 	free(msg);
 	cc->nerrors++;
 }
 
 /*
+ * Where file comes in the order files were read.  A file libconfig read
+ * through @include is met only when it has an error, and goes last.
+ */
+static u_int
+config_file_rank(struct config_ctx *cc, const char *file)
+{
+	u_int	i;
+
+	for (i = 0; i < cc->nfiles; i++) {
+		if (strcmp(cc->files[i], file) == 0)
+			return (i);
+	}
+	cc->files = xreallocarray(cc->files, cc->nfiles + 1,
+	    sizeof *cc->files);
+	cc->files[cc->nfiles] = xstrdup(file);
+	return (cc->nfiles++);
+}
+
+/*
  * Errors are found in the order the checks run (the daemon group before
- * the jobs, a job's name before its other keys); they are reported in the
- * order of the file, which is the order someone fixing it reads.
+ * the jobs, a job's name before its other keys, `after` once all files
+ * are read); they are reported file by file in the order the files were
+ * read, and in the order of each file, which is the order someone fixing
+ * them reads.
  */
 static int
 config_error_cmp(const void *a0, const void *b0)
@@ -441,6 +553,11 @@ config_errors_free(struct config_ctx *cc)
 	free(cc->errors);
 	cc->errors = NULL;
 	cc->nerrors = 0;
+	for (i = 0; i < cc->nfiles; i++)
+		free(cc->files[i]);
+	free(cc->files);
+	cc->files = NULL;
+	cc->nfiles = 0;
 }
 
 /*
@@ -613,6 +730,7 @@ config_daemon(struct config_ctx *cc, const config_setting_t *dgroup)
 	struct config		*config = cc->config;
 	const config_setting_t	*s;
 	const char		*name, *str, *sock = NULL, *log_dir = NULL;
+	const char		*include_dir = NULL;
 	char			*end;
 	unsigned long		 mode;
 	size_t			 j;
@@ -630,7 +748,11 @@ config_daemon(struct config_ctx *cc, const config_setting_t *dgroup)
 			(void)config_get_path(cc, "daemon", s, &sock);
 		else if (strcmp(name, "log_dir") == 0)
 			(void)config_get_path(cc, "daemon", s, &log_dir);
-		else if (strcmp(name, "socket_mode") == 0) {
+		else if (strcmp(name, "include_dir") == 0) {
+			if (config_get_path(cc, "daemon", s,
+			    &include_dir) == 0)
+				cc->include_setting = s;
+		} else if (strcmp(name, "socket_mode") == 0) {
 			if (config_get_string(cc, "daemon", s, &str) != 0)
 				continue;
 			/* Octal digits only: no sign, no space, no "0o". */
@@ -667,6 +789,13 @@ config_daemon(struct config_ctx *cc, const config_setting_t *dgroup)
 	if (log_dir == NULL)
 		log_dir = CORRAL_DEFAULT_LOG_DIR;
 	config->log_dir = confpath_resolve(config->dir, log_dir);
+
+	if (include_dir != NULL) {
+		config->include_dir = confpath_resolve(config->dir,
+		    include_dir);
+		config_strip_slashes(config->include_dir);
+		cc->include_path = config_include_path(cc, include_dir);
+	}
 }
 
 static void
@@ -692,6 +821,340 @@ config_jobs(struct config_ctx *cc, const config_setting_t *jobs)
 		}
 		job_load(cc, s, (u_int)i + 1);
 	}
+}
+
+/*
+ * include_dir the way the main file's path was given: with "-c
+ * corrald.conf", errors in an included file then read "jobs.d/web.conf:3:"
+ * like those of the main file, not with an absolute path beside them.
+ * Loading never changes directory, so the relative path stays good.
+ */
+static char *
+config_include_path(struct config_ctx *cc, const char *include_dir)
+{
+	const char	*slash;
+	char		*dir, *out;
+
+	if ((slash = strrchr(cc->path, '/')) == NULL)
+		dir = xstrdup(".");
+	else if (slash == cc->path)
+		dir = xstrdup("/");
+	else
+		dir = xstrndup(cc->path, (size_t)(slash - cc->path));
+	out = confpath_resolve(dir, include_dir);
+	free(dir);
+	config_strip_slashes(out);
+	return (out);
+}
+
+/* "jobs.d/" would make "jobs.d//web.conf" of every file in it. */
+static void
+config_strip_slashes(char *path)
+{
+	size_t	len;
+
+	len = strlen(path);
+	while (len > 1 && path[len - 1] == '/')
+		path[--len] = '\0';
+}
+
+/*
+ * The files of include_dir, in the byte order of their names, so that the
+ * order jobs load in does not depend on what readdir() happens to return
+ * or on the locale.  Names that start with '.' are skipped: editors and
+ * package managers leave ".web.conf.swp" and the like behind.
+ */
+static void
+config_include(struct config_ctx *cc)
+{
+	struct dirent	*de;
+	struct stat	 sb, main_sb;
+	DIR		*d;
+	char		**names = NULL, *file;
+	u_int		 nnames = 0, i;
+	int		 have_main;
+
+	if ((d = opendir(cc->include_path)) == NULL) {
+		config_error(cc, cc->include_setting, "daemon: include_dir "
+		    "%s: %s", cc->include_path, strerror(errno));
+		return;
+	}
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(d)) == NULL)
+			break;
+		if (!config_include_wanted(de->d_name))
+			continue;
+		names = xreallocarray(names, nnames + 1, sizeof *names);
+		names[nnames++] = xstrdup(de->d_name);
+	}
+	/* A partial list would load a config that silently lacks jobs. */
+	if (errno != 0) {
+		config_error(cc, cc->include_setting, "daemon: include_dir "
+		    "%s: %s", cc->include_path, strerror(errno));
+	}
+	closedir(d);
+	if (nnames > 1)
+		qsort(names, nnames, sizeof *names, config_name_cmp);
+
+	/*
+	 * include_dir = "." beside corrald.conf is a natural layout: the
+	 * main file must not then be read a second time as an included one.
+	 */
+	have_main = stat(cc->path, &main_sb) == 0;
+	for (i = 0; i < nnames; i++) {
+		if (strcmp(cc->include_path, "/") == 0)
+			xasprintf(&file, "/%s", names[i]);
+		else
+			xasprintf(&file, "%s/%s", cc->include_path, names[i]);
+		if (!have_main || stat(file, &sb) != 0 ||
+		    sb.st_dev != main_sb.st_dev || sb.st_ino != main_sb.st_ino)
+			config_include_file(cc, file);
+		free(file);
+	}
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+}
+
+/*
+ * One file of include_dir.  It holds jobs only: the daemon's own settings
+ * have one place, the main file, so no file can quietly override another.
+ * Relative paths in it are relative to its own directory, as in any
+ * config file.
+ */
+static void
+config_include_file(struct config_ctx *cc, const char *file)
+{
+	config_t		 cfg;
+	const config_setting_t	*root, *s;
+	const char		*name, *efile, *saved_file, *saved_dir;
+	int			 i, n;
+
+	(void)config_file_rank(cc, file);
+	config_init(&cfg);
+	if (config_read_file(&cfg, file) != CONFIG_TRUE) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			config_error(cc, cc->include_setting, "daemon: "
+			    "include_dir: %s: %s", file,
+			    strerror(config_read_errno(file)));
+		else {
+			if ((efile = config_error_file(&cfg)) == NULL)
+				efile = file;
+			config_error_at(cc, efile,
+			    (u_int)config_error_line(&cfg), "%s",
+			    config_error_text(&cfg));
+		}
+		config_destroy(&cfg);
+		return;
+	}
+
+	saved_file = cc->file;
+	saved_dir = cc->dir;
+	cc->file = file;
+	cc->dir = cc->config->include_dir;
+	root = config_root_setting(&cfg);
+	n = config_setting_length(root);
+	for (i = 0; i < n; i++) {
+		s = config_setting_get_elem(root, i);
+		name = config_setting_name(s);
+		if (strcmp(name, "jobs") == 0)
+			config_jobs(cc, s);
+		else
+			config_error(cc, s, "'%s' is not allowed here: a file "
+			    "in include_dir holds only 'jobs'", name);
+	}
+	cc->file = saved_file;
+	cc->dir = saved_dir;
+	config_destroy(&cfg);
+}
+
+/* "web.conf", but not ".web.conf" nor ".conf" nor "web.conf.orig". */
+static int
+config_include_wanted(const char *name)
+{
+	size_t	len, slen = strlen(INCLUDE_SUFFIX);
+
+	if (name[0] == '.')
+		return (0);
+	len = strlen(name);
+	return (len > slen && strcmp(name + len - slen, INCLUDE_SUFFIX) == 0);
+}
+
+static int
+config_name_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char * const *)a, *(char * const *)b));
+}
+
+/*
+ * `after` across every file, once all jobs are known: each name must be a
+ * job, and following the names from a job must never lead back to it, or
+ * no job of the loop could ever be started first.
+ */
+static void
+config_after(struct config_ctx *cc)
+{
+	struct config		*config = cc->config;
+	struct name_index	*index, key, *found;
+	struct after_ref	*ref;
+	struct job_spec		*spec;
+	u_int			**edges, *nedges, nindex = 0, i, j;
+
+	if (cc->nafters == 0)
+		return;
+
+	index = xcalloc(config->nspecs, sizeof *index);
+	for (i = 0; i < config->nspecs; i++) {
+		if (config->specs[i]->name == NULL)
+			continue;
+		index[nindex].name = config->specs[i]->name;
+		index[nindex].spec = i;
+		nindex++;
+	}
+	if (nindex > 1)
+		qsort(index, nindex, sizeof *index, name_index_cmp);
+
+	/* edges[i]: the jobs job i waits for, as indexes, in its order. */
+	edges = xcalloc(config->nspecs, sizeof *edges);
+	nedges = xcalloc(config->nspecs, sizeof *nedges);
+	memset(&key, 0, sizeof key);
+	for (i = 0; i < cc->nafters; i++) {
+		ref = &cc->afters[i];
+		spec = config->specs[ref->spec];
+		edges[ref->spec] = xcalloc(spec->nafter, sizeof **edges);
+		for (j = 0; j < spec->nafter; j++) {
+			key.name = spec->after[j];
+			found = bsearch(&key, index, nindex, sizeof *index,
+			    name_index_cmp);
+			if (found == NULL) {
+				config_error_at(cc, ref->file, ref->line,
+				    "%s: 'after' names unknown job '%s'",
+				    ref->label, spec->after[j]);
+				continue;
+			}
+			/* Nothing can name a job whose own name is bad. */
+			if (spec->name != NULL) {
+				edges[ref->spec][nedges[ref->spec]++] =
+				    found->spec;
+			}
+		}
+	}
+
+	config_after_cycles(cc, edges, nedges);
+
+	for (i = 0; i < config->nspecs; i++)
+		free(edges[i]);
+	free(edges);
+	free(nedges);
+	free(index);
+}
+
+/*
+ * A depth-first walk, in load order and each job's `after` order, so the
+ * same file always gives the same report.  Each edge that leads back into
+ * the path being walked closes exactly one cycle, so no cycle is reported
+ * twice; an explicit stack keeps a long chain of jobs off the C stack.
+ */
+static void
+config_after_cycles(struct config_ctx *cc, u_int **edges, u_int *nedges)
+{
+	enum { WHITE, GREY, BLACK }	*state;
+	u_int				 n = cc->config->nspecs;
+	u_int				*stack, *pos, *next;
+	u_int				 depth, root, v, w;
+
+	state = xcalloc(n, sizeof *state);
+	stack = xcalloc(n, sizeof *stack);
+	pos = xcalloc(n, sizeof *pos);		/* where on the stack */
+	next = xcalloc(n, sizeof *next);	/* next edge to follow */
+	for (root = 0; root < n; root++) {
+		if (state[root] != WHITE || nedges[root] == 0)
+			continue;
+		depth = 0;
+		state[root] = GREY;
+		pos[root] = depth;
+		stack[depth++] = root;
+		while (depth > 0) {
+			v = stack[depth - 1];
+			if (next[v] == nedges[v]) {
+				state[v] = BLACK;
+				depth--;
+				continue;
+			}
+			w = edges[v][next[v]++];
+			if (state[w] == WHITE) {
+				state[w] = GREY;
+				pos[w] = depth;
+				stack[depth++] = w;
+			} else if (state[w] == GREY)
+				config_after_cycle(cc, stack + pos[w],
+				    depth - pos[w]);
+		}
+	}
+	free(next);
+	free(pos);
+	free(stack);
+	free(state);
+}
+
+/*
+ * Report one cycle, given as the jobs on it in `after` order.  It is told
+ * from the job defined first, at that job's `after`: where the walk
+ * happened to enter the cycle is no concern of whoever reads the message.
+ */
+static void
+config_after_cycle(struct config_ctx *cc, const u_int *cycle, u_int len)
+{
+	struct config		*config = cc->config;
+	const struct after_ref	*ref = NULL;
+	char			*text, *more;
+	u_int			 first = 0, i, k;
+
+	for (k = 1; k < len; k++) {
+		if (cycle[k] < cycle[first])
+			first = k;
+	}
+	text = xstrdup(config->specs[cycle[first]]->name);
+	for (k = 1; k <= len; k++) {
+		i = cycle[(first + k) % len];
+		xasprintf(&more, "%s -> %s", text, config->specs[i]->name);
+		free(text);
+		text = more;
+	}
+	for (i = 0; i < cc->nafters; i++) {
+		if (cc->afters[i].spec == cycle[first]) {
+			ref = &cc->afters[i];
+			break;
+		}
+	}
+	if (ref == NULL)
+		fatalx("%s: job %u has no after", __func__, cycle[first]);
+	config_error_at(cc, ref->file, ref->line, "%s: 'after' makes a cycle: "
+	    "%s", ref->label, text);
+	free(text);
+}
+
+static void
+config_afters_free(struct config_ctx *cc)
+{
+	u_int	i;
+
+	for (i = 0; i < cc->nafters; i++) {
+		free(cc->afters[i].label);
+		free(cc->afters[i].file);
+	}
+	free(cc->afters);
+	cc->afters = NULL;
+	cc->nafters = 0;
+}
+
+static int
+name_index_cmp(const void *a0, const void *b0)
+{
+	const struct name_index	*a = a0, *b = b0;
+
+	return (strcmp(a->name, b->name));
 }
 
 /*
@@ -780,8 +1243,7 @@ job_name(struct job_ctx *jc, const config_setting_t *s)
 		    jc->label, JOB_NAME_MAX);
 		return;
 	}
-	if (strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789_.@-") != len) {
+	if (strspn(name, JOB_NAME_CHARS) != len) {
 		quoted = config_printable(name);
 		config_error(cc, s, "%s: name '%s' may only contain letters, "
 		    "digits, '_', '.', '@' and '-'", jc->label, quoted);
@@ -813,6 +1275,17 @@ job_name(struct job_ctx *jc, const config_setting_t *s)
 		return;
 	}
 	jc->spec->name = xstrdup(name);
+}
+
+/* Could name be a job's?  job_name() says why not; this only whether. */
+static int
+job_name_valid(const char *name)
+{
+	size_t	len;
+
+	len = strlen(name);
+	return (len != 0 && len <= JOB_NAME_MAX &&
+	    strspn(name, JOB_NAME_CHARS) == len && strcmp(name, "all") != 0);
 }
 
 /* command, shell and pipeline are looked at once all keys are known. */
@@ -962,8 +1435,7 @@ job_key_directory(struct job_ctx *jc, const config_setting_t *s)
 	const char	*str;
 
 	if (config_get_path(jc->cc, jc->label, s, &str) == 0) {
-		jc->spec->directory = confpath_resolve(jc->cc->config->dir,
-		    str);
+		jc->spec->directory = confpath_resolve(jc->cc->dir, str);
 	}
 }
 
@@ -1008,8 +1480,7 @@ job_key_stdin(struct job_ctx *jc, const config_setting_t *s)
 	if (config_get_path(jc->cc, jc->label, s, &str) != 0)
 		return;
 	if (strcmp(str, "null") != 0) {
-		jc->spec->stdin_path = confpath_resolve(jc->cc->config->dir,
-		    str);
+		jc->spec->stdin_path = confpath_resolve(jc->cc->dir, str);
 	}
 }
 
@@ -1026,7 +1497,7 @@ job_key_stdout(struct job_ctx *jc, const config_setting_t *s)
 		spec->stdout_target = STREAM_NULL;
 	else {
 		spec->stdout_target = STREAM_FILE;
-		spec->stdout_path = confpath_resolve(jc->cc->config->dir, str);
+		spec->stdout_path = confpath_resolve(jc->cc->dir, str);
 	}
 }
 
@@ -1045,7 +1516,7 @@ job_key_stderr(struct job_ctx *jc, const config_setting_t *s)
 		spec->stderr_target = STREAM_NULL;
 	else {
 		spec->stderr_target = STREAM_FILE;
-		spec->stderr_path = confpath_resolve(jc->cc->config->dir, str);
+		spec->stderr_path = confpath_resolve(jc->cc->dir, str);
 	}
 }
 
@@ -1174,6 +1645,88 @@ job_key_kill_group(struct job_ctx *jc, const config_setting_t *s)
 	(void)config_get_bool(jc->cc, jc->label, s, &jc->spec->kill_group);
 }
 
+static void
+job_key_ready(struct job_ctx *jc, const config_setting_t *s)
+{
+	const char	*str;
+	char		*quoted;
+
+	if (config_get_string(jc->cc, jc->label, s, &str) != 0)
+		return;
+	if (strcmp(str, "started") == 0)
+		jc->spec->ready = READY_STARTED;
+	else if (strcmp(str, "notify") == 0)
+		jc->spec->ready = READY_NOTIFY;
+	else {
+		quoted = config_printable(str);
+		config_error(jc->cc, s, "%s: 'ready' must be \"started\" or "
+		    "\"notify\", not '%s'", jc->label, quoted);
+		free(quoted);
+	}
+}
+
+/*
+ * The names are only checked for form here: the jobs they name may come
+ * later in the file, or from include_dir.  config_after() does the rest,
+ * with what is kept in an after_ref.  A name listed twice means what it
+ * means once, as an exit code listed twice does in success_exit_codes.
+ */
+static void
+job_key_after(struct job_ctx *jc, const config_setting_t *s)
+{
+	struct config_ctx	*cc = jc->cc;
+	struct job_spec		*spec = jc->spec;
+	struct after_ref	*ref;
+	const config_setting_t	*e;
+	const char		*name;
+	char			*quoted;
+	u_int			 i, j, n;
+
+	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+		config_error(cc, s, "%s: 'after' must be an array of job "
+		    "names", jc->label);
+		return;
+	}
+	n = (u_int)config_setting_length(s);
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, i);
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			config_error(cc, e, "%s: 'after' must be an array of "
+			    "job names", jc->label);
+			return;
+		}
+		name = config_setting_get_string(e);
+		if (!job_name_valid(name)) {
+			quoted = config_printable(name);
+			config_error(cc, e, "%s: 'after': '%s' is not a valid "
+			    "job name", jc->label, quoted);
+			free(quoted);
+			return;
+		}
+	}
+	if (n == 0)
+		return;
+
+	spec->after = xcalloc(n, sizeof *spec->after);
+	for (i = 0; i < n; i++) {
+		name = config_setting_get_string_elem(s, i);
+		for (j = 0; j < spec->nafter; j++) {
+			if (strcmp(spec->after[j], name) == 0)
+				break;
+		}
+		if (j == spec->nafter)
+			spec->after[spec->nafter++] = xstrdup(name);
+	}
+
+	cc->afters = xreallocarray(cc->afters, cc->nafters + 1,
+	    sizeof *cc->afters);
+	ref = &cc->afters[cc->nafters++];
+	ref->spec = cc->config->nspecs - 1;	/* job_load() added it */
+	ref->label = xstrdup(jc->label);
+	ref->file = xstrdup(config_file(cc, s));
+	ref->line = config_line(s);
+}
+
 /* What a job gets for the keys it left out that depend on other things. */
 static void
 job_defaults(struct job_ctx *jc)
@@ -1181,8 +1734,9 @@ job_defaults(struct job_ctx *jc)
 	struct job_spec	*spec = jc->spec;
 	struct config	*config = jc->cc->config;
 
+	/* As if the file said directory = ".": its own directory. */
 	if (spec->directory == NULL)
-		spec->directory = xstrdup(config->dir);
+		spec->directory = xstrdup(jc->cc->dir);
 	if (spec->success_codes == NULL) {
 		spec->success_codes = xcalloc(1, sizeof *spec->success_codes);
 		spec->success_codes[0] = 0;
@@ -1243,6 +1797,9 @@ job_spec_free(struct job_spec *spec)
 	free(spec->stdout_path);
 	free(spec->stderr_path);
 	free(spec->success_codes);
+	for (i = 0; i < spec->nafter; i++)
+		free(spec->after[i]);
+	free(spec->after);
 	free(spec);
 }
 

@@ -42,7 +42,11 @@ static char		*load_error(const char *);
 static void		 check_error(const char *, int, const char *);
 static char		*at(int, const char *);
 static char		*in_dir(const char *);
+static char		*at_in(const char *, int, const char *);
+static void		 write_in(const char *, const char *);
+static void		 mkdir_in(const char *);
 static struct job_spec	*find_spec(struct config *, const char *);
+static void		 check_after(struct job_spec *, const char *);
 
 /*
  * A directory for the whole test case, made and removed by the runner
@@ -189,6 +193,37 @@ in_dir(const char *rel)
 	return (s);
 }
 
+/* "FILE:LINE: msg" for a file inside the test's directory. */
+static char *
+at_in(const char *rel, int line, const char *msg)
+{
+	char	*s;
+
+	xasprintf(&s, "%s/%s:%d: %s", tmpdir, rel, line, msg);
+	return (s);
+}
+
+static void
+write_in(const char *rel, const char *text)
+{
+	char	*path;
+
+	path = in_dir(rel);
+	conf_write_file(path, text);
+	free(path);
+}
+
+static void
+mkdir_in(const char *rel)
+{
+	char	*path;
+
+	path = in_dir(rel);
+	ck_assert_msg(mkdir(path, 0700) == 0, "mkdir %s: %s", path,
+	    strerror(errno));
+	free(path);
+}
+
 static struct job_spec *
 find_spec(struct config *config, const char *name)
 {
@@ -200,6 +235,24 @@ find_spec(struct config *config, const char *name)
 	}
 	ck_abort_msg("no job '%s'", name);
 	return (NULL);
+}
+
+/* spec's after, in order, must be the space-separated names in want. */
+static void
+check_after(struct job_spec *spec, const char *want)
+{
+	char	*got, *more;
+	u_int	 i;
+
+	got = xstrdup("");
+	for (i = 0; i < spec->nafter; i++) {
+		xasprintf(&more, "%s%s%s", got, i == 0 ? "" : " ",
+		    spec->after[i]);
+		free(got);
+		got = more;
+	}
+	ck_assert_str_eq(got, want);
+	free(got);
 }
 
 static const char full_conf[] =
@@ -374,6 +427,10 @@ START_TEST(test_full)
 	ck_assert_int_eq(spec->pipefail, 0);
 	ck_assert_int_eq(spec->is_shell, 0);
 	ck_assert_int_eq(spec->is_pipeline, 0);
+	ck_assert_int_eq(spec->ready, READY_STARTED);
+	ck_assert_uint_eq(spec->nafter, 0);
+	ck_assert_ptr_null(spec->after);
+	ck_assert_ptr_null(config->include_dir);
 
 	config_free(config);
 }
@@ -546,8 +603,7 @@ START_TEST(test_unsupported_key)
 		"log_max_bytes = 10;", "log_backups = 2;",
 		"log_timestamps = true;", "user = \"nobody\";",
 		"group = \"nogroup\";", "umask = \"022\";",
-		"limits = { nofile = 10; };", "ready = \"notify\";",
-		"after = [\"b\"];"
+		"limits = { nofile = 10; };"
 	};
 	char			*text, *msg, *name;
 	size_t			 i;
@@ -564,9 +620,6 @@ START_TEST(test_unsupported_key)
 		free(text);
 	}
 
-	check_error("daemon = {\n  include_dir = \"jobs.d\";\n};\n", 2,
-	    "daemon: 'include_dir' is not supported by this version of "
-	    "corrald");
 	check_error("daemon = {\n  socket_group = \"corral\";\n};\n", 2,
 	    "daemon: 'socket_group' is not supported by this version of "
 	    "corrald");
@@ -930,6 +983,42 @@ START_TEST(test_spec_equal)
 	config_free(b);
 	config_free(a);
 
+	/* ready counts; so does after, as a set. */
+	a = load_ok("jobs = ( { name = \"a\"; command = [\"x\"]; } );\n");
+	b = load_ok("jobs = ( { name = \"a\"; command = [\"x\"]; "
+	    "ready = \"notify\"; } );\n");
+	ck_assert_int_eq(job_spec_equal(a->specs[0], b->specs[0]), 0);
+	config_free(b);
+	b = load_ok("jobs = ( { name = \"a\"; command = [\"x\"]; "
+	    "ready = \"started\"; after = []; } );\n");
+	ck_assert_int_eq(job_spec_equal(a->specs[0], b->specs[0]), 1);
+	config_free(b);
+	b = load_ok("jobs = ( { name = \"a\"; command = [\"x\"]; "
+	    "after = [\"b\"]; },\n"
+	    "  { name = \"b\"; command = [\"y\"]; } );\n");
+	ck_assert_int_eq(job_spec_equal(a->specs[0], b->specs[0]), 0);
+	config_free(a);
+	a = load_ok("jobs = ( { name = \"a\"; command = [\"x\"]; "
+	    "after = [\"c\", \"b\", \"b\"]; },\n"
+	    "  { name = \"b\"; command = [\"y\"]; },\n"
+	    "  { name = \"c\"; command = [\"y\"]; } );\n");
+	ck_assert_int_eq(job_spec_equal(a->specs[0], b->specs[0]), 0);
+	config_free(b);
+	b = load_ok("jobs = ( { name = \"a\"; command = [\"x\"]; "
+	    "after = [\"b\", \"c\"]; },\n"
+	    "  { name = \"b\"; command = [\"y\"]; },\n"
+	    "  { name = \"c\"; command = [\"y\"]; } );\n");
+	ck_assert_int_eq(job_spec_equal(a->specs[0], b->specs[0]), 1);
+	ck_assert_int_eq(job_spec_equal(b->specs[0], a->specs[0]), 1);
+	config_free(b);
+	b = load_ok("jobs = ( { name = \"a\"; command = [\"x\"]; "
+	    "after = [\"b\", \"d\"]; },\n"
+	    "  { name = \"b\"; command = [\"y\"]; },\n"
+	    "  { name = \"d\"; command = [\"y\"]; } );\n");
+	ck_assert_int_eq(job_spec_equal(a->specs[0], b->specs[0]), 0);
+	config_free(b);
+	config_free(a);
+
 	/* A changed log_dir changes the default log paths. */
 	a = load_ok("jobs = ( { name = \"a\"; command = [\"x\"]; } );\n");
 	b = load_ok("daemon = { log_dir = \"elsewhere\"; };\n"
@@ -937,6 +1026,496 @@ START_TEST(test_spec_equal)
 	ck_assert_int_eq(job_spec_equal(a->specs[0], b->specs[0]), 0);
 	config_free(b);
 	config_free(a);
+}
+END_TEST
+
+START_TEST(test_ready)
+{
+	struct config	*config;
+
+	config = load_ok("jobs = (\n"
+	    "  { name = \"a\"; command = [\"x\"]; },\n"
+	    "  { name = \"b\"; command = [\"x\"]; ready = \"started\"; },\n"
+	    "  { name = \"c\"; command = [\"x\"]; ready = \"notify\"; }\n"
+	    ");\n");
+	ck_assert_int_eq(find_spec(config, "a")->ready, READY_STARTED);
+	ck_assert_int_eq(find_spec(config, "b")->ready, READY_STARTED);
+	ck_assert_int_eq(find_spec(config, "c")->ready, READY_NOTIFY);
+	config_free(config);
+
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    ready = \"Notify\"; }\n);\n", 3,
+	    "job 'a': 'ready' must be \"started\" or \"notify\", not 'Notify'");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    ready = \"\"; }\n);\n", 3,
+	    "job 'a': 'ready' must be \"started\" or \"notify\", not ''");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    ready = true; }\n);\n", 3,
+	    "job 'a': 'ready' must be a string");
+}
+END_TEST
+
+START_TEST(test_after)
+{
+	struct config	*config;
+
+	/* Names may come later in the file; a list works as an array. */
+	config = load_ok("jobs = (\n"
+	    "  { name = \"web\"; command = [\"x\"];\n"
+	    "    after = [\"db\", \"cache\"]; },\n"
+	    "  { name = \"db\"; command = [\"x\"]; after = (\"disk\"); },\n"
+	    "  { name = \"cache\"; command = [\"x\"]; after = []; },\n"
+	    "  { name = \"disk\"; command = [\"x\"]; }\n"
+	    ");\n");
+	check_after(find_spec(config, "web"), "db cache");
+	check_after(find_spec(config, "db"), "disk");
+	check_after(find_spec(config, "cache"), "");
+	check_after(find_spec(config, "disk"), "");
+	config_free(config);
+
+	/* A name listed twice means what it means once. */
+	config = load_ok("jobs = (\n"
+	    "  { name = \"a\"; command = [\"x\"];\n"
+	    "    after = [\"c\", \"b\", \"c\", \"b\"]; },\n"
+	    "  { name = \"b\"; command = [\"x\"]; },\n"
+	    "  { name = \"c\"; command = [\"x\"]; }\n"
+	    ");\n");
+	check_after(find_spec(config, "a"), "c b");
+	config_free(config);
+
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    after = \"b\"; },\n  { name = \"b\"; command = [\"x\"]; }\n"
+	    ");\n", 3, "job 'a': 'after' must be an array of job names");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    after = [1]; }\n);\n", 3,
+	    "job 'a': 'after' must be an array of job names");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    after = [\"we b\"]; }\n);\n", 3,
+	    "job 'a': 'after': 'we b' is not a valid job name");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    after = [\"\"]; }\n);\n", 3,
+	    "job 'a': 'after': '' is not a valid job name");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    after = [\"all\"]; }\n);\n", 3,
+	    "job 'a': 'after': 'all' is not a valid job name");
+}
+END_TEST
+
+START_TEST(test_after_unknown)
+{
+	char	*cause, *want, *e1, *e2;
+
+	/* At the line of `after`, not of the job. */
+	check_error("jobs = (\n"
+	    "  { name = \"web\";\n"
+	    "    command = [\"x\"];\n"
+	    "    after = [\"db\"]; }\n"				/* 4 */
+	    ");\n", 4, "job 'web': 'after' names unknown job 'db'");
+
+	/* Each unknown name is its own error; known ones are fine. */
+	cause = load_error("jobs = (\n"
+	    "  { name = \"web\"; command = [\"x\"];\n"
+	    "    after = [\"db\", \"a\", \"cache\"]; },\n"	/* 3 */
+	    "  { name = \"a\"; command = [\"x\"]; }\n"
+	    ");\n");
+	e1 = at(3, "job 'web': 'after' names unknown job 'db'");
+	e2 = at(3, "job 'web': 'after' names unknown job 'cache'");
+	xasprintf(&want, "%s\n%s", e1, e2);
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+	free(e1);
+	free(e2);
+}
+END_TEST
+
+START_TEST(test_after_cycle)
+{
+	char	*cause, *want, *e1, *e2;
+
+	check_error("jobs = (\n"
+	    "  { name = \"a\"; command = [\"x\"];\n"
+	    "    after = [\"a\"]; }\n"
+	    ");\n", 3, "job 'a': 'after' makes a cycle: a -> a");
+
+	/* Once per cycle, at the job of it defined first. */
+	check_error("jobs = (\n"
+	    "  { name = \"a\"; command = [\"x\"];\n"
+	    "    after = [\"b\"]; },\n"				/* 3 */
+	    "  { name = \"b\"; command = [\"x\"];\n"
+	    "    after = [\"a\"]; }\n"				/* 5 */
+	    ");\n", 3, "job 'a': 'after' makes a cycle: a -> b -> a");
+	check_error("jobs = (\n"
+	    "  { name = \"a\"; command = [\"x\"];\n"
+	    "    after = [\"b\"]; },\n"				/* 3 */
+	    "  { name = \"c\"; command = [\"x\"];\n"
+	    "    after = [\"a\"]; },\n"				/* 5 */
+	    "  { name = \"b\"; command = [\"x\"];\n"
+	    "    after = [\"c\"]; }\n"				/* 7 */
+	    ");\n", 3, "job 'a': 'after' makes a cycle: a -> b -> c -> a");
+
+	/* Entered from outside, the cycle is still told from its first job. */
+	check_error("jobs = (\n"
+	    "  { name = \"x\"; command = [\"x\"]; after = [\"c\"]; },\n"
+	    "  { name = \"a\"; command = [\"x\"];\n"
+	    "    after = [\"b\"]; },\n"				/* 4 */
+	    "  { name = \"b\"; command = [\"x\"]; after = [\"c\"]; },\n"
+	    "  { name = \"c\"; command = [\"x\"]; after = [\"a\"]; }\n"
+	    ");\n", 4, "job 'a': 'after' makes a cycle: a -> b -> c -> a");
+
+	/* Two cycles, two errors; a shared dependency is no cycle. */
+	cause = load_error("jobs = (\n"
+	    "  { name = \"a\"; command = [\"x\"]; after = [\"b\", \"z\"]; },\n"
+	    "  { name = \"b\"; command = [\"x\"]; after = [\"a\", \"z\"]; },\n"
+	    "  { name = \"z\"; command = [\"x\"]; },\n"
+	    "  { name = \"s\"; command = [\"x\"]; after = [\"z\", \"s\"]; }\n"
+	    ");\n");
+	e1 = at(2, "job 'a': 'after' makes a cycle: a -> b -> a");
+	e2 = at(5, "job 's': 'after' makes a cycle: s -> s");
+	xasprintf(&want, "%s\n%s", e1, e2);
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+	free(e1);
+	free(e2);
+}
+END_TEST
+
+/* Jobs from include_dir come after the main file's, file by file. */
+START_TEST(test_include)
+{
+	struct config	*config;
+	struct job_spec	*spec;
+	char		*s;
+
+	mkdir_in("jobs.d");
+	write_in("jobs.d/20-web.conf",
+	    "jobs = (\n"
+	    "  { name = \"web\"; command = [\"x\"];\n"		/* 2 */
+	    "    stdout = \"web.out\"; stdin = \"in\";\n"
+	    "    stderr = \"/abs/web.err\"; }\n"
+	    ");\n");
+	write_in("jobs.d/10-db.conf",
+	    "# the database\n"
+	    "jobs = ( { name = \"db\"; command = [\"x\"];\n"
+	    "           directory = \"data\"; },\n"
+	    "         { name = \"db2\"; command = [\"x\"]; } );\n");
+	write_in("jobs.d/README", "not a config at all\n");
+	write_in("jobs.d/old.conf.orig", "jobs = ( { oops } );\n");
+	write_in("jobs.d/.hidden.conf", "jobs = ( { oops } );\n");
+	write_in("jobs.d/.conf", "jobs = ( { oops } );\n");
+	mkdir_in("jobs.d/sub");
+	write_in("jobs.d/sub/nested.conf", "jobs = ( { oops } );\n");
+
+	config = load_ok("daemon = { include_dir = \"jobs.d\"; "
+	    "log_dir = \"log\"; };\n"
+	    "jobs = ( { name = \"main\"; command = [\"x\"]; } );\n");
+	s = in_dir("jobs.d");
+	ck_assert_str_eq(config->include_dir, s);
+	free(s);
+	ck_assert_uint_eq(config->nspecs, 4);
+	ck_assert_str_eq(config->specs[0]->name, "main");
+	ck_assert_str_eq(config->specs[1]->name, "db");
+	ck_assert_str_eq(config->specs[2]->name, "db2");
+	ck_assert_str_eq(config->specs[3]->name, "web");
+
+	/* Defined where it was read, as opened. */
+	spec = find_spec(config, "web");
+	s = in_dir("jobs.d/20-web.conf");
+	ck_assert_str_eq(spec->file, s);
+	free(s);
+	ck_assert_int_eq(spec->line, 2);
+
+	/* Paths relative to the included file's directory; logs not. */
+	s = in_dir("jobs.d/web.out");
+	ck_assert_str_eq(spec->stdout_path, s);
+	free(s);
+	s = in_dir("jobs.d/in");
+	ck_assert_str_eq(spec->stdin_path, s);
+	free(s);
+	ck_assert_str_eq(spec->stderr_path, "/abs/web.err");
+	s = in_dir("jobs.d");
+	ck_assert_str_eq(spec->directory, s);
+	free(s);
+	spec = find_spec(config, "db");
+	s = in_dir("jobs.d/data");
+	ck_assert_str_eq(spec->directory, s);
+	free(s);
+	s = in_dir("log/db.out");
+	ck_assert_str_eq(spec->stdout_path, s);
+	free(s);
+	spec = find_spec(config, "main");
+	ck_assert_str_eq(spec->directory, tmpdir);
+	config_free(config);
+
+	/* A trailing slash changes nothing. */
+	config = load_ok("daemon = { include_dir = \"jobs.d/\"; };\n");
+	ck_assert_uint_eq(config->nspecs, 3);
+	s = in_dir("jobs.d/10-db.conf");
+	ck_assert_str_eq(find_spec(config, "db")->file, s);
+	free(s);
+	config_free(config);
+}
+END_TEST
+
+START_TEST(test_include_empty)
+{
+	struct config	*config;
+	char		*s;
+
+	mkdir_in("jobs.d");
+	config = load_ok("daemon = { include_dir = \"jobs.d\"; };\n"
+	    "jobs = ( { name = \"main\"; command = [\"x\"]; } );\n");
+	ck_assert_uint_eq(config->nspecs, 1);
+	s = in_dir("jobs.d");
+	ck_assert_str_eq(config->include_dir, s);
+	free(s);
+	config_free(config);
+
+	/* An empty file, or one with no jobs, is fine too. */
+	write_in("jobs.d/a.conf", "");
+	write_in("jobs.d/b.conf", "jobs = ();\n");
+	config = load_ok("daemon = { include_dir = \"jobs.d\"; };\n");
+	ck_assert_uint_eq(config->nspecs, 0);
+	config_free(config);
+}
+END_TEST
+
+/* include_dir = "." beside the main file does not read it twice. */
+START_TEST(test_include_self)
+{
+	struct config	*config;
+
+	write_in("extra.conf", "jobs = ( { name = \"b\"; command = [\"x\"]; "
+	    "} );\n");
+	config = load_ok("daemon = { include_dir = \".\"; };\n"
+	    "jobs = ( { name = \"a\"; command = [\"x\"]; } );\n");
+	ck_assert_uint_eq(config->nspecs, 2);
+	ck_assert_str_eq(config->specs[0]->name, "a");
+	ck_assert_str_eq(config->specs[1]->name, "b");
+	ck_assert_str_eq(config->include_dir, tmpdir);
+	config_free(config);
+}
+END_TEST
+
+START_TEST(test_include_after)
+{
+	struct config	*config;
+	char		*cause, *want;
+
+	mkdir_in("jobs.d");
+	write_in("jobs.d/db.conf",
+	    "jobs = (\n"
+	    "  { name = \"db\"; command = [\"x\"]; after = [\"disk\"]; }\n"
+	    ");\n");
+	config = load_ok("daemon = { include_dir = \"jobs.d\"; };\n"
+	    "jobs = (\n"
+	    "  { name = \"web\"; command = [\"x\"]; after = [\"db\"]; },\n"
+	    "  { name = \"disk\"; command = [\"x\"]; }\n"
+	    ");\n");
+	check_after(find_spec(config, "web"), "db");
+	check_after(find_spec(config, "db"), "disk");
+	config_free(config);
+
+	/* An unknown name is reported in the file that names it. */
+	write_in("jobs.d/db.conf",
+	    "jobs = (\n"
+	    "  { name = \"db\"; command = [\"x\"];\n"
+	    "    after = [\"dsik\"]; }\n"				/* 3 */
+	    ");\n");
+	cause = load_error("daemon = { include_dir = \"jobs.d\"; };\n"
+	    "jobs = ( { name = \"disk\"; command = [\"x\"]; } );\n");
+	want = at_in("jobs.d/db.conf", 3,
+	    "job 'db': 'after' names unknown job 'dsik'");
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+
+	/* A cycle across files, told from the main file's job. */
+	write_in("jobs.d/db.conf",
+	    "jobs = (\n"
+	    "  { name = \"db\"; command = [\"x\"]; after = [\"web\"]; }\n"
+	    ");\n");
+	check_error("daemon = { include_dir = \"jobs.d\"; };\n"
+	    "jobs = (\n"
+	    "  { name = \"web\"; command = [\"x\"];\n"
+	    "    after = [\"db\"]; }\n"				/* 4 */
+	    ");\n", 4, "job 'web': 'after' makes a cycle: web -> db -> web");
+}
+END_TEST
+
+START_TEST(test_include_errors)
+{
+	char	*cause, *want, *e1, *e2, *s;
+
+	/* A missing directory. */
+	s = in_dir("jobs.d");
+	xasprintf(&want, "daemon: include_dir %s: %s", s, strerror(ENOENT));
+	check_error("daemon = {\n  include_dir = \"jobs.d\";\n};\n", 2, want);
+	free(want);
+
+	/* Not a directory. */
+	write_in("jobs.d", "");
+	xasprintf(&want, "daemon: include_dir %s: %s", s, strerror(ENOTDIR));
+	check_error("daemon = {\n  include_dir = \"jobs.d\";\n};\n", 2, want);
+	free(want);
+	free(s);
+	s = in_dir("jobs.d");
+	ck_assert_int_eq(unlink(s), 0);
+	free(s);
+
+	check_error("daemon = {\n  include_dir = \"\";\n};\n", 2,
+	    "daemon: 'include_dir' must not be empty");
+	check_error("daemon = {\n  include_dir = 1;\n};\n", 2,
+	    "daemon: 'include_dir' must be a string");
+
+	mkdir_in("jobs.d");
+
+	/* A syntax error inside an included file. */
+	write_in("jobs.d/web.conf", "jobs = (\n"
+	    "  { name = \"web\"; command = [\"x\"];\n"
+	    "    stdout = ; }\n"				/* 3 */
+	    ");\n");
+	cause = load_error("daemon = { include_dir = \"jobs.d\"; };\n");
+	want = at_in("jobs.d/web.conf", 3, "syntax error");
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+
+	/* A bad key names the included file. */
+	write_in("jobs.d/web.conf", "jobs = (\n"
+	    "  { name = \"web\"; command = [\"x\"];\n"
+	    "    comand = [\"y\"]; }\n"				/* 3 */
+	    ");\n");
+	cause = load_error("daemon = { include_dir = \"jobs.d\"; };\n");
+	want = at_in("jobs.d/web.conf", 3, "job 'web': unknown key 'comand'");
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+
+	/* Only jobs in an included file. */
+	write_in("jobs.d/web.conf", "jobs = ();\n"
+	    "daemon = { log_dir = \"x\"; };\n");
+	cause = load_error("daemon = { include_dir = \"jobs.d\"; };\n");
+	want = at_in("jobs.d/web.conf", 2, "'daemon' is not allowed here: "
+	    "a file in include_dir holds only 'jobs'");
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+
+	/* A name the main file defined first. */
+	write_in("jobs.d/web.conf", "jobs = (\n"
+	    "  { name = \"web\"; command = [\"x\"]; }\n"	/* 2 */
+	    ");\n");
+	cause = load_error("daemon = { include_dir = \"jobs.d\"; };\n"
+	    "jobs = (\n"
+	    "  { name = \"web\"; command = [\"x\"]; }\n"	/* 3 */
+	    ");\n");
+	s = at(3, "");
+	s[strlen(s) - 2] = '\0';	/* "FILE:3" */
+	xasprintf(&e1, "job 'web': duplicate name, first defined at %s", s);
+	free(s);
+	want = at_in("jobs.d/web.conf", 2, e1);
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(e1);
+	free(cause);
+
+	/* A name an earlier included file defined first. */
+	write_in("jobs.d/a.conf", "\njobs = (\n"
+	    "  { name = \"web\"; command = [\"x\"]; }\n"	/* 3 */
+	    ");\n");
+	cause = load_error("daemon = { include_dir = \"jobs.d\"; };\n");
+	s = in_dir("jobs.d/a.conf");
+	xasprintf(&e1, "job 'web': duplicate name, first defined at %s:3", s);
+	free(s);
+	want = at_in("jobs.d/web.conf", 2, e1);
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(e1);
+	free(cause);
+	s = in_dir("jobs.d/a.conf");
+	ck_assert_int_eq(unlink(s), 0);
+	free(s);
+
+	/* Errors in several files: the main file's first, then by file. */
+	write_in("jobs.d/web.conf", "jobs = (\n"
+	    "  { name = \"web\"; command = [\"x\"];\n"
+	    "    autostart = 1; }\n"				/* 3 */
+	    ");\n");
+	cause = load_error("daemon = { include_dir = \"jobs.d\"; };\n"
+	    "jobs = (\n"
+	    "  { name = \"a\"; command = [\"x\"]; restart = \"x\"; }\n"
+	    ");\n");
+	e1 = at(3, "job 'a': 'restart' must be \"no\", \"on-failure\" or "
+	    "\"always\", not 'x'");
+	e2 = at_in("jobs.d/web.conf", 3,
+	    "job 'web': 'autostart' must be a boolean");
+	xasprintf(&want, "%s\n%s", e1, e2);
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(e1);
+	free(e2);
+	free(cause);
+
+	/* Still so when the main file's error is found after all files. */
+	cause = load_error("daemon = { include_dir = \"jobs.d\"; };\n"
+	    "jobs = (\n"
+	    "  { name = \"a\"; command = [\"x\"]; after = [\"b\"]; }\n"
+	    ");\n");
+	e1 = at(3, "job 'a': 'after' names unknown job 'b'");
+	e2 = at_in("jobs.d/web.conf", 3,
+	    "job 'web': 'autostart' must be a boolean");
+	xasprintf(&want, "%s\n%s", e1, e2);
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(e1);
+	free(e2);
+	free(cause);
+}
+END_TEST
+
+/*
+ * With a relative config path, included files are named relative too,
+ * like the main file, while the specs still get absolute paths.
+ */
+START_TEST(test_include_relative)
+{
+	struct config	*config;
+	char		*cause = NULL, *cwd, *here, *s;
+
+	mkdir_in("conf");
+	mkdir_in("conf/jobs.d");
+	write_in("conf/jobs.d/web.conf", "jobs = (\n"
+	    "  { name = \"web\"; command = [\"x\"]; stdout = \"o\"; }\n"
+	    ");\n");
+	write_in("conf/corrald.conf", "daemon = { include_dir = \"jobs.d\"; "
+	    "};\n");
+	ck_assert_ptr_nonnull(cwd = getcwd(NULL, 0));
+	ck_assert_int_eq(chdir(tmpdir), 0);
+	ck_assert_ptr_nonnull(here = getcwd(NULL, 0));
+	config = config_load("conf/corrald.conf", &cause);
+	ck_assert_msg(config != NULL, "unexpected error: %s", cause);
+	xasprintf(&s, "%s/conf/jobs.d", here);
+	ck_assert_str_eq(config->include_dir, s);
+	free(s);
+	ck_assert_str_eq(config->specs[0]->file, "conf/jobs.d/web.conf");
+	xasprintf(&s, "%s/conf/jobs.d/o", here);
+	ck_assert_str_eq(config->specs[0]->stdout_path, s);
+	free(s);
+	config_free(config);
+
+	write_in("conf/jobs.d/web.conf", "jobs = (\n"
+	    "  { name = \"web\"; command = [\"x\"]; stdout = 1; }\n"
+	    ");\n");
+	config = config_load("conf/corrald.conf", &cause);
+	ck_assert_int_eq(chdir(cwd), 0);
+	ck_assert_ptr_null(config);
+	ck_assert_str_eq(cause,
+	    "conf/jobs.d/web.conf:2: job 'web': 'stdout' must be a string");
+	free(cause);
+	free(here);
+	free(cwd);
 }
 END_TEST
 
@@ -976,6 +1555,13 @@ suite_config(void)
 	tcase_add_test(tc, test_relative_path);
 	tcase_add_test(tc, test_cause_untouched);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_ready);
+	tcase_add_test(tc, test_after);
+	tcase_add_test(tc, test_include);
+	tcase_add_test(tc, test_include_empty);
+	tcase_add_test(tc, test_include_self);
+	tcase_add_test(tc, test_include_after);
+	tcase_add_test(tc, test_include_relative);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
@@ -997,6 +1583,9 @@ suite_config(void)
 	tcase_add_test(tc, test_empty_command);
 	tcase_add_test(tc, test_several_errors);
 	tcase_add_test(tc, test_error_file);
+	tcase_add_test(tc, test_after_unknown);
+	tcase_add_test(tc, test_after_cycle);
+	tcase_add_test(tc, test_include_errors);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("equal");
