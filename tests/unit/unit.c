@@ -12,7 +12,8 @@ int
 main(void)
 {
 	Suite		*(*suites[])(void) = {
-		suite_config, suite_proto, suite_signame, suite_job
+		suite_config, suite_proto, suite_signame, suite_job,
+		suite_reload
 	};
 	SRunner		*sr;
 	size_t		 i;

@@ -11,5 +11,6 @@ Suite	*suite_config(void);
 Suite	*suite_proto(void);
 Suite	*suite_signame(void);
 Suite	*suite_job(void);
+Suite	*suite_reload(void);
 
 #endif /* UNIT_H */
