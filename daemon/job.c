@@ -752,8 +752,16 @@ job_report_closed(struct job *job)
 		}
 	}
 	job->exec_done = 1;
-	if (job->spawn_error != NULL && job->state == JOB_STARTING)
-		log_debug("%s: spawn failed", job->name);
+	if (job->spawn_error != NULL && job->state == JOB_STARTING) {
+		/*
+		 * One process could not be started: the run cannot be what
+		 * the job asked for, so the others are stopped too and the
+		 * job ends FATAL with the cause.
+		 */
+		job_set_state(job, JOB_STOPPING);
+		job_send_stop(job);
+		job_arm(job->ev_state, job->spec->stop_timeout);
+	}
 	job_check_started(job);
 	job_check_run_end(job);
 }

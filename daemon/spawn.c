@@ -345,24 +345,48 @@ spawn_child_stage(const struct spawn_plan *p, u_int stage)
 }
 
 /*
+ * In the child: the default disposition for every signal.  glibc refuses
+ * to touch the two it reserves (32 and 33), yet a parent such as make may
+ * have left them ignored, so those go through the system call itself.
+ */
+static void
+spawn_default_signals(void)
+{
+	struct sigaction	 sa;
+	struct {
+		void		*handler;
+		unsigned long	 flags;
+		void		*restorer;
+		unsigned long	 mask;
+	}			 ksa;
+	int			 sig;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	memset(&ksa, 0, sizeof ksa);	/* SIG_DFL is 0 */
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (sigaction(sig, &sa, NULL) == -1 && errno == EINVAL)
+			syscall(SYS_rt_sigaction, sig, &ksa, NULL,
+			    sizeof ksa.mask);
+	}
+}
+
+/*
  * In the leader, just forked: clean signal state, new session, the other
  * stages, then its own exec.
  */
 static void
 spawn_child_leader(const struct spawn_plan *p)
 {
-	struct sigaction	 sa;
 	sigset_t		 none;
 	u_int			 stage;
 	long			 pid;
-	int			 sig;
 
 	/* Default dispositions (SIGPIPE too) while signals are still blocked. */
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL);
+	spawn_default_signals();
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* corrald raised its own descriptor limit; jobs get the old one. */
