@@ -153,8 +153,8 @@ struct proc {
 
 /* How one run went, kept in the job's history. */
 struct run_record {
-	time_t		 start;		/* wall clock */
-	time_t		 end;		/* 0 while running */
+	double		 start;		/* wall clock, seconds since the epoch */
+	double		 end;		/* 0 while running */
 	int		 status;	/* wait status of the run's result */
 	int		 spawn_failed;	/* never got to exec */
 };

@@ -64,6 +64,16 @@ job_now(void)
 	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
 }
 
+/* Seconds since the epoch, to the microsecond, for the history. */
+static double
+job_wallclock(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((double)ts.tv_sec + (double)(ts.tv_nsec / 1000) / 1e6);
+}
+
 static double
 job_elapsed(const struct job *job)
 {
@@ -398,7 +408,7 @@ job_spawn(struct job *job)
 		job->restarts++;
 	rec = job_record(job, job->run_serial);
 	memset(rec, 0, sizeof *rec);
-	rec->start = time(NULL);
+	rec->start = job_wallclock();
 	clock_gettime(CLOCK_MONOTONIC, &job->started);
 
 	if (job->spec->ready == READY_NOTIFY) {
@@ -902,7 +912,7 @@ job_run_ended(struct job *job)
 
 	evtimer_del(job->ev_state);
 	evtimer_del(job->ev_group);
-	rec->end = time(NULL);
+	rec->end = job_wallclock();
 	rec->status = job->result_status;
 	rec->spawn_failed = (job->spawn_error != NULL);
 	job_result_string(job->result_status, how, sizeof how);
@@ -978,9 +988,9 @@ job_record_to_json(const struct run_record *rec)
 	char	 how[64];
 	json_t	*obj;
 
-	obj = json_pack("{s:I}", "start", (json_int_t)rec->start);
+	obj = json_pack("{s:f}", "start", rec->start);
 	if (rec->end != 0) {
-		json_object_set_new(obj, "end", json_integer(rec->end));
+		json_object_set_new(obj, "end", json_real(rec->end));
 		if (rec->spawn_failed)
 			snprintf(how, sizeof how, "spawn failed");
 		else
