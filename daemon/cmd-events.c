@@ -28,6 +28,8 @@ cmd_events_exec(struct cmd_ctx *ctx)
 {
 	ctx->client->listening = 1;
 	cd->nlisteners++;
+	log_debug("client pid %ld uid %ld listening for events",
+	    (long)ctx->client->pid, (long)ctx->client->uid);
 	control_send_ok(ctx->client, json_pack("{s:b}", "streaming", 1));
 	return (CMD_DONE);
 }

@@ -196,5 +196,6 @@ Suite		*suite_session(void);
 Suite		*suite_output(void);
 Suite		*suite_signals(void);
 Suite		*suite_errors(void);
+Suite		*suite_lifecycle(void);
 
 #endif /* HARNESS_H */

@@ -14,7 +14,8 @@ int
 main(void)
 {
 	Suite		*(*suites[])(void) = {
-		suite_session, suite_output, suite_signals, suite_errors
+		suite_session, suite_output, suite_signals, suite_errors,
+		suite_lifecycle
 	};
 	SRunner		*sr;
 	size_t		 i;
