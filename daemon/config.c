@@ -216,6 +216,12 @@ static void		 job_key_stop_signal(struct job_ctx *,
 			    const config_setting_t *);
 static void		 job_key_stop_timeout(struct job_ctx *,
 			    const config_setting_t *);
+static void		 job_key_log_max_bytes(struct job_ctx *,
+			    const config_setting_t *);
+static void		 job_key_log_backups(struct job_ctx *,
+			    const config_setting_t *);
+static void		 job_key_log_timestamps(struct job_ctx *,
+			    const config_setting_t *);
 static void		 job_key_kill_group(struct job_ctx *,
 			    const config_setting_t *);
 static void		 job_key_ready(struct job_ctx *,
@@ -250,6 +256,9 @@ static const struct job_key job_keys[] = {
 	{ "stop_signal",	job_key_stop_signal },
 	{ "stop_timeout",	job_key_stop_timeout },
 	{ "kill_group",		job_key_kill_group },
+	{ "log_max_bytes",	job_key_log_max_bytes },
+	{ "log_backups",	job_key_log_backups },
+	{ "log_timestamps",	job_key_log_timestamps },
 	{ "ready",		job_key_ready },
 	{ "after",		job_key_after },
 };
@@ -261,8 +270,7 @@ static const struct job_key job_keys[] = {
  * that does not start.
  */
 static const char *job_unsupported[] = {
-	"log_max_bytes", "log_backups", "log_timestamps", "user", "group",
-	"umask", "limits"
+	"user", "group", "umask", "limits"
 };
 static const char *daemon_unsupported[] = {
 	"socket_group"
@@ -403,7 +411,10 @@ job_spec_equal(const struct job_spec *a, const struct job_spec *b)
 	    a->backoff_max != b->backoff_max ||
 	    a->stop_signal != b->stop_signal ||
 	    a->stop_timeout != b->stop_timeout ||
-	    a->kill_group != b->kill_group)
+	    a->kill_group != b->kill_group ||
+	    a->log_max_bytes != b->log_max_bytes ||
+	    a->log_backups != b->log_backups ||
+	    a->log_timestamps != b->log_timestamps)
 		return (0);
 
 	/* Both lists are free of duplicates: the loader drops them. */
@@ -1639,6 +1650,42 @@ job_key_stop_timeout(struct job_ctx *jc, const config_setting_t *s)
 	    &jc->spec->stop_timeout);
 }
 
+/* Bytes: an integer, 0 (never rotate) or at least a little. */
+static void
+job_key_log_max_bytes(struct job_ctx *jc, const config_setting_t *s)
+{
+	long long	n;
+
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64) {
+		config_error(jc->cc, s, "%s: 'log_max_bytes' must be an "
+		    "integer", jc->label);
+		return;
+	}
+	n = config_setting_get_int64(s);
+	/* Below a few lines a file would rotate on nearly every write. */
+	if (n != 0 && n < 1024) {
+		config_error(jc->cc, s, "%s: 'log_max_bytes' must be 0 or at "
+		    "least 1024", jc->label);
+		return;
+	}
+	jc->spec->log_max_bytes = n;
+}
+
+static void
+job_key_log_backups(struct job_ctx *jc, const config_setting_t *s)
+{
+	(void)config_get_int(jc->cc, jc->label, s, 0, 1000,
+	    &jc->spec->log_backups);
+}
+
+static void
+job_key_log_timestamps(struct job_ctx *jc, const config_setting_t *s)
+{
+	(void)config_get_bool(jc->cc, jc->label, s,
+	    &jc->spec->log_timestamps);
+}
+
 static void
 job_key_kill_group(struct job_ctx *jc, const config_setting_t *s)
 {
@@ -1773,6 +1820,7 @@ job_spec_new(void)
 	spec->stop_signal = SIGTERM;
 	spec->stop_timeout = 10;
 	spec->kill_group = 1;
+	spec->log_backups = 5;
 	return (spec);
 }
 

@@ -108,6 +108,9 @@ struct job_spec {
 	int		  stop_signal;
 	double		  stop_timeout;
 	int		  kill_group;
+	long long	  log_max_bytes; /* rotate past this; 0: never */
+	int		  log_backups;	/* FILE.1 ... FILE.N kept */
+	int		  log_timestamps; /* RFC 3339 prefix on each line */
 	enum ready_mode	  ready;
 	char		**after;	/* names of jobs to start first */
 	u_int		  nafter;
@@ -157,6 +160,18 @@ struct run_record {
 	double		 end;		/* 0 while running */
 	int		 status;	/* wait status of the run's result */
 	int		 spawn_failed;	/* never got to exec */
+};
+
+/* Longest piece of a line that gets one timestamp. */
+#define LOGSTAMP_PIECE	65536
+
+/* Length of "2026-12-03T19:58:54.123456Z ". */
+#define LOGSTAMP_LEN	28
+
+/* Where the timestamping of a stream stands between two reads. */
+struct logstamp {
+	int		 mid_line;	/* the last line has no newline yet */
+	size_t		 line_len;	/* bytes of it since its prefix */
 };
 
 /* A log file fed by a pipe whose write end is handed to the job. */
@@ -385,6 +400,13 @@ const char	*spawn_step_name(int);
 /* reap.c */
 void		 reap_children(void);
 int		 reap_unclaimed_take(pid_t, int *);
+
+/* logstamp.c */
+size_t		 logstamp_format(const struct timespec *, char *, size_t);
+size_t		 logstamp_bound(size_t, size_t);
+size_t		 logstamp_apply(struct logstamp *, const char *, size_t,
+		     const char *, size_t, char *);
+char		*logstamp_backup_name(const char *, int);
 
 /* logfile.c */
 struct logfile	*logfile_open(struct job *, const char *, const char *,

@@ -597,11 +597,48 @@ START_TEST(test_unknown_key)
 }
 END_TEST
 
+/* The log keys: defaults, values, and what is refused. */
+START_TEST(test_log_keys)
+{
+	struct config	*config;
+	char		*cause = NULL;
+
+	conf_write("jobs = (\n  { name = \"a\"; command = [\"x\"]; },\n"
+	    "  { name = \"b\"; command = [\"x\"]; log_max_bytes = 10000;\n"
+	    "    log_backups = 0; log_timestamps = true; },\n"
+	    "  { name = \"c\"; command = [\"x\"];"
+	    " log_max_bytes = 5000000000L; }\n);\n");
+	config = config_load(conf_path, &cause);
+	ck_assert_msg(config != NULL, "%s", cause);
+	ck_assert_int_eq(config->specs[0]->log_max_bytes, 0);
+	ck_assert_int_eq(config->specs[0]->log_backups, 5);
+	ck_assert_int_eq(config->specs[0]->log_timestamps, 0);
+	ck_assert_int_eq(config->specs[1]->log_max_bytes, 10000);
+	ck_assert_int_eq(config->specs[1]->log_backups, 0);
+	ck_assert_int_eq(config->specs[1]->log_timestamps, 1);
+	ck_assert(config->specs[2]->log_max_bytes == 5000000000LL);
+	ck_assert(!job_spec_equal(config->specs[0], config->specs[1]));
+	config_free(config);
+
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    log_max_bytes = 100; }\n);\n", 3,
+	    "job 'a': 'log_max_bytes' must be 0 or at least 1024");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    log_max_bytes = \"1M\"; }\n);\n", 3,
+	    "job 'a': 'log_max_bytes' must be an integer");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    log_backups = -1; }\n);\n", 3,
+	    "job 'a': 'log_backups' must be between 0 and 1000");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    log_timestamps = 1; }\n);\n", 3,
+	    "job 'a': 'log_timestamps' must be a boolean");
+}
+END_TEST
+
 START_TEST(test_unsupported_key)
 {
 	static const char	*keys[] = {
-		"log_max_bytes = 10;", "log_backups = 2;",
-		"log_timestamps = true;", "user = \"nobody\";",
+		"user = \"nobody\";",
 		"group = \"nogroup\";", "umask = \"022\";",
 		"limits = { nofile = 10; };"
 	};
@@ -1571,6 +1608,7 @@ suite_config(void)
 	tcase_add_test(tc, test_syntax_error);
 	tcase_add_test(tc, test_unknown_root);
 	tcase_add_test(tc, test_unknown_key);
+	tcase_add_test(tc, test_log_keys);
 	tcase_add_test(tc, test_unsupported_key);
 	tcase_add_test(tc, test_wrong_type);
 	tcase_add_test(tc, test_bad_values);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "proto.h"
 #include "unit.h"
 
@@ -172,6 +173,47 @@ START_TEST(test_responses)
 }
 END_TEST
 
+/* Log bytes travel as base64: every byte value, every length. */
+START_TEST(test_base64)
+{
+	static const struct {
+		const char	*plain;
+		const char	*coded;
+	} known[] = {
+		{ "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
+		{ "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" },
+		{ "foobar", "Zm9vYmFy" }
+	};
+	unsigned char	 all[256];
+	char		*coded, *back;
+	size_t		 i, len, n;
+
+	for (i = 0; i < sizeof known / sizeof known[0]; i++) {
+		coded = base64_encode(known[i].plain, strlen(known[i].plain));
+		ck_assert_str_eq(coded, known[i].coded);
+		back = base64_decode(coded, strlen(coded), &len);
+		ck_assert_uint_eq(len, strlen(known[i].plain));
+		ck_assert_str_eq(back, known[i].plain);
+		free(coded);
+		free(back);
+	}
+	for (i = 0; i < 256; i++)
+		all[i] = (unsigned char)(255 - i);
+	for (n = 0; n <= 256; n++) {
+		coded = base64_encode(all, n);
+		back = base64_decode(coded, strlen(coded), &len);
+		ck_assert_ptr_nonnull(back);
+		ck_assert_uint_eq(len, n);
+		ck_assert_int_eq(memcmp(back, all, n), 0);
+		free(coded);
+		free(back);
+	}
+	ck_assert_ptr_null(base64_decode("Zm9", 3, &len));
+	ck_assert_ptr_null(base64_decode("Zm9!", 4, &len));
+	ck_assert_ptr_null(base64_decode("Z=9v", 4, &len));
+}
+END_TEST
+
 Suite *
 suite_proto(void)
 {
@@ -184,6 +226,7 @@ suite_proto(void)
 	tcase_add_test(tc, test_get_jobs_rejects);
 	tcase_add_test(tc, test_encode_too_long);
 	tcase_add_test(tc, test_responses);
+	tcase_add_test(tc, test_base64);
 	suite_add_tcase(s, tc);
 	return (s);
 }

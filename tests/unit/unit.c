@@ -13,7 +13,7 @@ main(void)
 {
 	Suite		*(*suites[])(void) = {
 		suite_config, suite_proto, suite_signame, suite_job,
-		suite_reload
+		suite_reload, suite_logstamp
 	};
 	SRunner		*sr;
 	size_t		 i;

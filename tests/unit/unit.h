@@ -12,5 +12,6 @@ Suite	*suite_proto(void);
 Suite	*suite_signame(void);
 Suite	*suite_job(void);
 Suite	*suite_reload(void);
+Suite	*suite_logstamp(void);
 
 #endif /* UNIT_H */
