@@ -186,6 +186,14 @@ ctl_take_json_flag(int argc, char **argv)
 	return (j);
 }
 
+/* A usage error for one command. */
+void
+ctl_usage_of(const struct ctl_cmd *cmd)
+{
+	fprintf(stderr, "usage: corralctl %s %s\n", cmd->name, cmd->usage);
+	exit(CTL_EXIT_USAGE);
+}
+
 /* The request for cmd with its arguments, checked here where we can. */
 static json_t *
 ctl_build(const struct ctl_cmd *cmd, int argc, char **argv)
@@ -193,12 +201,11 @@ ctl_build(const struct ctl_cmd *cmd, int argc, char **argv)
 	json_t	*req, *jobs;
 	int	 i, sig;
 
+	if (cmd->build != NULL)
+		return (cmd->build(cmd, argc, argv));
 	if (argc < cmd->min_args || (cmd->max_args >= 0 &&
-	    argc > cmd->max_args)) {
-		fprintf(stderr, "usage: corralctl %s %s\n", cmd->name,
-		    cmd->usage);
-		exit(CTL_EXIT_USAGE);
-	}
+	    argc > cmd->max_args))
+		ctl_usage_of(cmd);
 	req = proto_request(cmd->name);
 	if (cmd->flags & CTL_SIGNAL_ARG) {
 		if (sig_parse(argv[0], &sig) == -1) {
@@ -219,18 +226,26 @@ ctl_build(const struct ctl_cmd *cmd, int argc, char **argv)
 	return (req);
 }
 
-/* Print every further line the daemon sends, as it comes, until EOF. */
-static void
-ctl_stream(void)
+/*
+ * Show every further line the daemon sends, as it comes, until it closes
+ * the stream (0) or sends an error (1).
+ */
+static int
+ctl_stream(const struct ctl_cmd *cmd)
 {
 	json_t	*obj;
 
 	while ((obj = ctl_receive(1)) != NULL) {
-		json_dumpf(obj, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		fflush(stdout);
+		if (json_is_false(json_object_get(obj, "ok"))) {
+			fprintf(stderr, "corralctl: %s\n", json_string_value(
+			    json_object_get(obj, "message")));
+			json_decref(obj);
+			return (CTL_EXIT_REFUSED);
+		}
+		cmd->line(obj);
 		json_decref(obj);
 	}
+	return (CTL_EXIT_OK);
 }
 
 int
@@ -286,17 +301,19 @@ main(int argc, char **argv)
 	ctl_send(req);
 	json_decref(req);
 	answer = ctl_receive(0);
-	if (json_is_true(json_object_get(answer, "ok")) &&
-	    (cmd->flags & CTL_STREAM))
-		ctl_stream();
 	if (!json_is_true(json_object_get(answer, "ok"))) {
 		if (ctl.json)
 			ctl_print_json(answer);
 		fprintf(stderr, "corralctl: %s\n", json_string_value(
 		    json_object_get(answer, "message")));
 		rc = CTL_EXIT_REFUSED;
-	} else
+	} else {
 		rc = cmd->done(answer);
+		/* A stream follows, unless the answer says it does not. */
+		if ((cmd->flags & CTL_STREAM) &&
+		    !json_is_false(json_object_get(answer, "following")))
+			rc = ctl_stream(cmd);
+	}
 	json_decref(answer);
 	close(ctl.fd);
 	return (rc);

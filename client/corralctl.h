@@ -24,6 +24,10 @@ struct ctl_cmd {
 #define CTL_STREAM	0x2	/* further lines follow the answer */
 	/* Print a successful answer; returns the exit code. */
 	int		(*done)(json_t *);
+	/* With CTL_STREAM: show one further line. */
+	void		(*line)(json_t *);
+	/* Make the request from the arguments; NULL: jobs (and signal). */
+	json_t		*(*build)(const struct ctl_cmd *, int, char **);
 };
 
 struct ctl {
@@ -32,6 +36,9 @@ struct ctl {
 	int		 fd;
 };
 extern struct ctl ctl;
+
+/* corralctl.c */
+void	 ctl_usage_of(const struct ctl_cmd *) __attribute__((noreturn));
 
 /* ctl-cmd.c */
 const struct ctl_cmd	*ctl_cmd_find(const char *);

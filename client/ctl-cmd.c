@@ -6,9 +6,12 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "corralctl.h"
+#include "proto.h"
 #include "signame.h"
 
 static int	ctl_done_quiet(json_t *);
@@ -16,23 +19,32 @@ static int	ctl_done_status(json_t *);
 static int	ctl_done_pid(json_t *);
 static int	ctl_done_wait(json_t *);
 static int	ctl_done_reload(json_t *);
-static int	ctl_done_events(json_t *);
+static int	ctl_done_logs(json_t *);
+static void	ctl_line_logs(json_t *);
+static void	ctl_line_events(json_t *);
+static json_t	*ctl_build_logs(const struct ctl_cmd *, int, char **);
 
 static const struct ctl_cmd ctl_cmds[] = {
-	{ "status", "[JOB...]", 0, -1, 0, ctl_done_status },
-	{ "start", "JOB...", 1, -1, 0, ctl_done_quiet },
-	{ "stop", "JOB...", 1, -1, 0, ctl_done_quiet },
-	{ "restart", "JOB...", 1, -1, 0, ctl_done_quiet },
-	{ "signal", "SIG JOB...", 2, -1, CTL_SIGNAL_ARG, ctl_done_quiet },
-	{ "terminate", "JOB...", 1, -1, 0, ctl_done_quiet },
-	{ "kill", "JOB...", 1, -1, 0, ctl_done_quiet },
-	{ "killpg", "SIG JOB...", 2, -1, CTL_SIGNAL_ARG, ctl_done_quiet },
-	{ "pid", "JOB", 1, 1, 0, ctl_done_pid },
-	{ "wait", "JOB", 1, 1, 0, ctl_done_wait },
-	{ "reload", "", 0, 0, 0, ctl_done_reload },
-	{ "events", "", 0, 0, CTL_STREAM, ctl_done_events },
-	{ "shutdown", "", 0, 0, 0, ctl_done_quiet },
-	{ NULL, NULL, 0, 0, 0, NULL }
+	{ "status", "[JOB...]", 0, -1, 0, ctl_done_status, NULL, NULL },
+	{ "start", "JOB...", 1, -1, 0, ctl_done_quiet, NULL, NULL },
+	{ "stop", "JOB...", 1, -1, 0, ctl_done_quiet, NULL, NULL },
+	{ "restart", "JOB...", 1, -1, 0, ctl_done_quiet, NULL, NULL },
+	{ "signal", "SIG JOB...", 2, -1, CTL_SIGNAL_ARG, ctl_done_quiet, NULL,
+	    NULL },
+	{ "terminate", "JOB...", 1, -1, 0, ctl_done_quiet, NULL, NULL },
+	{ "kill", "JOB...", 1, -1, 0, ctl_done_quiet, NULL, NULL },
+	{ "killpg", "SIG JOB...", 2, -1, CTL_SIGNAL_ARG, ctl_done_quiet, NULL,
+	    NULL },
+	{ "pid", "JOB", 1, 1, 0, ctl_done_pid, NULL, NULL },
+	{ "wait", "JOB", 1, 1, 0, ctl_done_wait, NULL, NULL },
+	{ "logs", "[-f] [-n N] [--stderr] JOB", 1, -1, CTL_STREAM,
+	    ctl_done_logs, ctl_line_logs, ctl_build_logs },
+	{ "reload", "", 0, 0, 0, ctl_done_reload, NULL, NULL },
+	{ "reopen-logs", "[JOB...]", 0, -1, 0, ctl_done_quiet, NULL, NULL },
+	{ "events", "", 0, 0, CTL_STREAM, ctl_done_quiet, ctl_line_events,
+	    NULL },
+	{ "shutdown", "", 0, 0, 0, ctl_done_quiet, NULL, NULL },
+	{ NULL, NULL, 0, 0, 0, NULL, NULL, NULL }
 };
 
 const struct ctl_cmd *
@@ -134,10 +146,85 @@ ctl_done_reload(json_t *answer)
 	return (CTL_EXIT_OK);
 }
 
-/* The stream has ended: corrald went away. */
-static int
-ctl_done_events(json_t *answer)
+/* An event: the line as it came, at once. */
+static void
+ctl_line_events(json_t *obj)
 {
-	(void)answer;
+	json_dumpf(obj, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* logs [-f|--follow] [-n N|--lines N] [--stderr] JOB */
+static json_t *
+ctl_build_logs(const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	json_t		*req = proto_request(cmd->name);
+	const char	*job = NULL;
+	char		*end;
+	long		 n;
+	int		 i;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-f") == 0 ||
+		    strcmp(argv[i], "--follow") == 0)
+			json_object_set_new(req, "follow", json_true());
+		else if (strcmp(argv[i], "--stderr") == 0)
+			json_object_set_new(req, "stream",
+			    json_string("stderr"));
+		else if (strcmp(argv[i], "-n") == 0 ||
+		    strcmp(argv[i], "--lines") == 0) {
+			if (++i == argc)
+				ctl_usage_of(cmd);
+			n = strtol(argv[i], &end, 10);
+			if (*argv[i] == '\0' || *end != '\0' || n < 0 ||
+			    n > 100000) {
+				fprintf(stderr, "corralctl: logs: bad line "
+				    "count: %s\n", argv[i]);
+				exit(CTL_EXIT_USAGE);
+			}
+			json_object_set_new(req, "lines", json_integer(n));
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			ctl_usage_of(cmd);
+		else if (job == NULL)
+			job = argv[i];
+		else
+			ctl_usage_of(cmd);
+	}
+	if (job == NULL)
+		ctl_usage_of(cmd);
+	json_object_set_new(req, "jobs", json_pack("[s]", job));
+	return (req);
+}
+
+/* Write the bytes of a "data" member to stdout, as they are. */
+static void
+ctl_write_data(json_t *obj)
+{
+	const char	*data = json_string_value(json_object_get(obj, "data"));
+	char		*bytes;
+	size_t		 len;
+
+	if (data == NULL)
+		return;
+	if ((bytes = base64_decode(data, strlen(data), &len)) == NULL) {
+		fprintf(stderr, "corralctl: logs: bad data from corrald\n");
+		exit(CTL_EXIT_REFUSED);
+	}
+	fwrite(bytes, 1, len, stdout);
+	fflush(stdout);
+	free(bytes);
+}
+
+static int
+ctl_done_logs(json_t *answer)
+{
+	ctl_write_data(answer);
 	return (CTL_EXIT_OK);
+}
+
+static void
+ctl_line_logs(json_t *obj)
+{
+	ctl_write_data(obj);
 }

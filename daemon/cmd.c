@@ -17,8 +17,10 @@
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_kill_entry;
 extern const struct cmd_entry cmd_killpg_entry;
+extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_pid_entry;
 extern const struct cmd_entry cmd_reload_entry;
+extern const struct cmd_entry cmd_reopen_logs_entry;
 extern const struct cmd_entry cmd_restart_entry;
 extern const struct cmd_entry cmd_shutdown_entry;
 extern const struct cmd_entry cmd_signal_entry;
@@ -32,8 +34,10 @@ static const struct cmd_entry *cmd_table[] = {
 	&cmd_events_entry,
 	&cmd_kill_entry,
 	&cmd_killpg_entry,
+	&cmd_logs_entry,
 	&cmd_pid_entry,
 	&cmd_reload_entry,
+	&cmd_reopen_logs_entry,
 	&cmd_restart_entry,
 	&cmd_shutdown_entry,
 	&cmd_signal_entry,

@@ -351,7 +351,7 @@ control_arm_idle(struct client *c)
 {
 	struct timeval	 tv = { CONTROL_IDLE_SEC, 0 };
 
-	if (c->waiter == NULL && !c->listening &&
+	if (c->waiter == NULL && !c->listening && c->follow == NULL &&
 	    evbuffer_get_length(c->out) < CONTROL_OUT_HIGH &&
 	    evbuffer_get_length(c->in) > 0)
 		evtimer_add(c->ev_idle, &tv);
@@ -381,7 +381,8 @@ control_process_pending(struct client *c)
 	char			*line, *cause;
 	size_t			 len;
 
-	while (!c->dead && !c->closing && c->waiter == NULL && !c->listening &&
+	while (!c->dead && !c->closing && c->waiter == NULL &&
+	    !c->listening && c->follow == NULL &&
 	    evbuffer_get_length(c->out) < CONTROL_OUT_HIGH) {
 		eol = evbuffer_search_eol(c->in, NULL, &len, EVBUFFER_EOL_LF);
 		if (eol.pos == -1) {
@@ -526,6 +527,7 @@ control_client_done(struct client *c)
 	}
 	if (c->listening)
 		cd->nlisteners--;
+	logfile_unfollow(c);
 	event_free(c->ev_read);
 	event_free(c->ev_write);
 	event_free(c->ev_idle);

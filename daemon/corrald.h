@@ -188,6 +188,9 @@ struct logfile {
 	char		*error;		/* last write error, or NULL */
 	char		*pending;	/* read but not yet written */
 	size_t		 npending;
+	struct logstamp	 stamp;		/* log_timestamps: line state */
+	int		 no_splice;	/* splice refused: read and write */
+	u_int		 nfollowers;	/* clients with follow == this */
 };
 
 struct job {
@@ -257,6 +260,7 @@ struct client {
 	struct evbuffer	*out;
 	int		 closing;	/* close once out is flushed */
 	int		 listening;	/* "events": gets every state change */
+	struct logfile	*follow;	/* "logs -f": gets what is written */
 	int		 dead;		/* freed by a deferred event */
 
 	/* A request whose answer waits on jobs (start, stop, wait, ...). */
@@ -414,6 +418,8 @@ struct logfile	*logfile_open(struct job *, const char *, const char *,
 void		 logfile_close(struct logfile *);
 void		 logfile_drain(struct logfile *);
 void		 logfile_reopen(struct logfile *);
+void		 logfile_follow(struct logfile *, struct client *);
+void		 logfile_unfollow(struct client *);
 
 /* control.c */
 int		 control_listen(const char *, mode_t, char **);

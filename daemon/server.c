@@ -152,7 +152,7 @@ server_reopen_logs(void)
 {
 	struct job	*job;
 
-	log_info("reopening log files");
+	log_info("received SIGUSR1: reopening log files");
 	TAILQ_FOREACH(job, &cd->jobs, entry) {
 		if (job->out != NULL)
 			logfile_reopen(job->out);
