@@ -141,6 +141,8 @@ static int		 config_get_string(struct config_ctx *, const char *,
 			    const config_setting_t *, const char **);
 static int		 config_get_path(struct config_ctx *, const char *,
 			    const config_setting_t *, const char **);
+static int		 config_get_mode(struct config_ctx *, const char *,
+			    const config_setting_t *, int *);
 static int		 config_get_bool(struct config_ctx *, const char *,
 			    const config_setting_t *, int *);
 static int		 config_get_int(struct config_ctx *, const char *,
@@ -222,6 +224,14 @@ static void		 job_key_log_backups(struct job_ctx *,
 			    const config_setting_t *);
 static void		 job_key_log_timestamps(struct job_ctx *,
 			    const config_setting_t *);
+static void		 job_key_user(struct job_ctx *,
+			    const config_setting_t *);
+static void		 job_key_group(struct job_ctx *,
+			    const config_setting_t *);
+static void		 job_key_umask(struct job_ctx *,
+			    const config_setting_t *);
+static void		 job_key_limits(struct job_ctx *,
+			    const config_setting_t *);
 static void		 job_key_kill_group(struct job_ctx *,
 			    const config_setting_t *);
 static void		 job_key_ready(struct job_ctx *,
@@ -259,21 +269,12 @@ static const struct job_key job_keys[] = {
 	{ "log_max_bytes",	job_key_log_max_bytes },
 	{ "log_backups",	job_key_log_backups },
 	{ "log_timestamps",	job_key_log_timestamps },
+	{ "user",		job_key_user },
+	{ "group",		job_key_group },
+	{ "umask",		job_key_umask },
+	{ "limits",		job_key_limits },
 	{ "ready",		job_key_ready },
 	{ "after",		job_key_after },
-};
-
-/*
- * Keys the SPEC defines that this version does not implement.  They are
- * refused rather than ignored: a job that silently ran as root instead of
- * `user`, or unlimited instead of under `limits`, would be worse than one
- * that does not start.
- */
-static const char *job_unsupported[] = {
-	"user", "group", "umask", "limits"
-};
-static const char *daemon_unsupported[] = {
-	"socket_group"
 };
 
 #ifndef nitems
@@ -354,6 +355,7 @@ config_free(struct config *config)
 	free(config->socket_path);
 	free(config->log_dir);
 	free(config->include_dir);
+	free(config->socket_group);
 	free(config);
 }
 
@@ -420,6 +422,10 @@ job_spec_equal(const struct job_spec *a, const struct job_spec *b)
 	/* Both lists are free of duplicates: the loader drops them. */
 	if (a->ready != b->ready ||
 	    !strings_same_set(a->after, a->nafter, b->after, b->nafter))
+		return (0);
+	if (!str_equal(a->user, b->user) || !str_equal(a->group, b->group) ||
+	    a->umask != b->umask || a->nlimits != b->nlimits ||
+	    memcmp(a->limits, b->limits, a->nlimits * sizeof a->limits[0]) != 0)
 		return (0);
 	return (1);
 }
@@ -604,6 +610,35 @@ config_get_string(struct config_ctx *cc, const char *label,
 	return (0);
 }
 
+/*
+ * A mode or umask: a string of octal digits only (no sign, no space, no
+ * "0o"), from 0000 to 0777.  An integer is refused, as libconfig would
+ * read 0600 as six hundred.
+ */
+static int
+config_get_mode(struct config_ctx *cc, const char *label,
+    const config_setting_t *s, int *out)
+{
+	const char	*str;
+	char		*end;
+	unsigned long	 mode;
+
+	if (config_get_string(cc, label, s, &str) != 0)
+		return (-1);
+	errno = 0;
+	mode = strtoul(str, &end, 8);
+	if (*str < '0' || *str > '7' || *end != '\0' || errno != 0 ||
+	    mode > 0777) {
+		end = config_printable(str);
+		config_error(cc, s, "%s: '%s' must be an octal mode from 0000 "
+		    "to 0777, not '%s'", label, config_setting_name(s), end);
+		free(end);
+		return (-1);
+	}
+	*out = (int)mode;
+	return (0);
+}
+
 /* A string that names a file or directory: never empty. */
 static int
 config_get_path(struct config_ctx *cc, const char *label,
@@ -742,10 +777,7 @@ config_daemon(struct config_ctx *cc, const config_setting_t *dgroup)
 	const config_setting_t	*s;
 	const char		*name, *str, *sock = NULL, *log_dir = NULL;
 	const char		*include_dir = NULL;
-	char			*end;
-	unsigned long		 mode;
-	size_t			 j;
-	int			 i, n;
+	int			 i, n, mode;
 
 	if (dgroup != NULL && !config_setting_is_group(dgroup)) {
 		config_error(cc, dgroup, "'daemon' must be a group");
@@ -764,34 +796,20 @@ config_daemon(struct config_ctx *cc, const config_setting_t *dgroup)
 			    &include_dir) == 0)
 				cc->include_setting = s;
 		} else if (strcmp(name, "socket_mode") == 0) {
+			if (config_get_mode(cc, "daemon", s, &mode) == 0)
+				config->socket_mode = (mode_t)mode;
+		} else if (strcmp(name, "socket_group") == 0) {
 			if (config_get_string(cc, "daemon", s, &str) != 0)
 				continue;
-			/* Octal digits only: no sign, no space, no "0o". */
-			errno = 0;
-			mode = strtoul(str, &end, 8);
-			if (*str < '0' || *str > '7' || *end != '\0' ||
-			    errno != 0 || mode > 0777) {
-				end = config_printable(str);
-				config_error(cc, s, "daemon: 'socket_mode' "
-				    "must be an octal mode from 0000 to 0777, "
-				    "not '%s'", end);
-				free(end);
+			if (*str == '\0') {
+				config_error(cc, s, "daemon: 'socket_group' "
+				    "must not be empty");
 				continue;
 			}
-			config->socket_mode = (mode_t)mode;
-		} else {
-			for (j = 0; j < nitems(daemon_unsupported); j++) {
-				if (strcmp(name, daemon_unsupported[j]) == 0)
-					break;
-			}
-			if (j < nitems(daemon_unsupported))
-				config_error(cc, s, "daemon: '%s' is not "
-				    "supported by this version of corrald",
-				    name);
-			else
-				config_error(cc, s, "daemon: unknown key '%s'",
-				    name);
-		}
+			free(config->socket_group);
+			config->socket_group = xstrdup(str);
+		} else
+			config_error(cc, s, "daemon: unknown key '%s'", name);
 	}
 
 	if (sock == NULL)
@@ -1214,16 +1232,7 @@ job_load(struct config_ctx *cc, const config_setting_t *group, u_int position)
 			job_keys[j].parse(&jc, s);
 			continue;
 		}
-		for (j = 0; j < nitems(job_unsupported); j++) {
-			if (strcmp(name, job_unsupported[j]) == 0)
-				break;
-		}
-		if (j < nitems(job_unsupported))
-			config_error(cc, s, "%s: '%s' is not supported by this "
-			    "version of corrald", jc.label, name);
-		else
-			config_error(cc, s, "%s: unknown key '%s'", jc.label,
-			    name);
+		config_error(cc, s, "%s: unknown key '%s'", jc.label, name);
 	}
 
 	job_program(&jc);
@@ -1686,6 +1695,116 @@ job_key_log_timestamps(struct job_ctx *jc, const config_setting_t *s)
 	    &jc->spec->log_timestamps);
 }
 
+/*
+ * user and group are names or numbers, looked up when the job starts (a
+ * user may be created after the config is read); only their form is
+ * checked here.
+ */
+static void
+job_key_credential(struct job_ctx *jc, const config_setting_t *s,
+    char **out)
+{
+	const char	*str;
+
+	if (config_get_string(jc->cc, jc->label, s, &str) != 0)
+		return;
+	if (*str == '\0' || strchr(str, ':') != NULL ||
+	    strchr(str, '\n') != NULL) {
+		config_error(jc->cc, s, "%s: '%s' must be a name or a number",
+		    jc->label, config_setting_name(s));
+		return;
+	}
+	free(*out);
+	*out = xstrdup(str);
+}
+
+static void
+job_key_user(struct job_ctx *jc, const config_setting_t *s)
+{
+	job_key_credential(jc, s, &jc->spec->user);
+}
+
+static void
+job_key_group(struct job_ctx *jc, const config_setting_t *s)
+{
+	job_key_credential(jc, s, &jc->spec->group);
+}
+
+static void
+job_key_umask(struct job_ctx *jc, const config_setting_t *s)
+{
+	int	 mode;
+
+	if (config_get_mode(jc->cc, jc->label, s, &mode) == 0)
+		jc->spec->umask = mode;
+}
+
+/* limits = { nofile = 1024; core = 0; as = "unlimited"; ... }; */
+static void
+job_key_limits(struct job_ctx *jc, const config_setting_t *s)
+{
+	static const struct {
+		const char	*name;
+		int		 resource;
+	} names[] = {
+		{ "nofile", RLIMIT_NOFILE }, { "nproc", RLIMIT_NPROC },
+		{ "core", RLIMIT_CORE }, { "as", RLIMIT_AS },
+		{ "cpu", RLIMIT_CPU }, { "fsize", RLIMIT_FSIZE },
+		{ "memlock", RLIMIT_MEMLOCK }, { "stack", RLIMIT_STACK }
+	};
+	struct job_spec		*spec = jc->spec;
+	const config_setting_t	*l;
+	const char		*name;
+	long long		 v;
+	size_t			 j;
+	int			 i, set[JOB_MAX_LIMITS] = { 0 };
+
+	if (!config_setting_is_group(s)) {
+		config_error(jc->cc, s, "%s: 'limits' must be a group",
+		    jc->label);
+		return;
+	}
+	spec->nlimits = 0;
+	for (i = 0; i < config_setting_length(s); i++) {
+		l = config_setting_get_elem(s, i);
+		name = config_setting_name(l);
+		for (j = 0; j < nitems(names); j++) {
+			if (strcmp(name, names[j].name) == 0)
+				break;
+		}
+		if (j == nitems(names)) {
+			config_error(jc->cc, l, "%s: limits: unknown limit "
+			    "'%s' (nofile, nproc, core, as, cpu, fsize, "
+			    "memlock, stack)", jc->label, name);
+			continue;
+		}
+		if (config_setting_type(l) == CONFIG_TYPE_STRING &&
+		    strcmp(config_setting_get_string(l), "unlimited") == 0)
+			v = -1;
+		else if (config_setting_type(l) == CONFIG_TYPE_INT ||
+		    config_setting_type(l) == CONFIG_TYPE_INT64) {
+			if ((v = config_setting_get_int64(l)) < 0) {
+				config_error(jc->cc, l, "%s: limits: '%s' must "
+				    "not be negative", jc->label, name);
+				continue;
+			}
+		} else {
+			config_error(jc->cc, l, "%s: limits: '%s' must be an "
+			    "integer or \"unlimited\"", jc->label, name);
+			continue;
+		}
+		/* Kept in the table's order, once each: reloads compare. */
+		spec->limits[j].resource = names[j].resource;
+		spec->limits[j].value = v == -1 ? RLIM_INFINITY : (rlim_t)v;
+		set[j] = 1;
+	}
+	spec->nlimits = 0;
+	for (j = 0; j < nitems(names); j++) {
+		if (set[j])
+			spec->limits[spec->nlimits++] = spec->limits[j];
+	}
+}
+
 static void
 job_key_kill_group(struct job_ctx *jc, const config_setting_t *s)
 {
@@ -1821,6 +1940,7 @@ job_spec_new(void)
 	spec->stop_timeout = 10;
 	spec->kill_group = 1;
 	spec->log_backups = 5;
+	spec->umask = -1;
 	return (spec);
 }
 
@@ -1848,6 +1968,8 @@ job_spec_free(struct job_spec *spec)
 	for (i = 0; i < spec->nafter; i++)
 		free(spec->after[i]);
 	free(spec->after);
+	free(spec->user);
+	free(spec->group);
 	free(spec);
 }
 

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,20 +48,55 @@ static void	control_idle_cb(int, short, void *);
 static void	control_client_new(int);
 static void	control_client_free_cb(int, short, void *);
 
-/* Create the directory that holds path (and its parents), mode 0700. */
+/*
+ * Create the directory that holds path (and its parents): 0700, or 0750
+ * and group gid when the socket is shared with a group (gid != -1).
+ */
 static int
-control_make_dir(const char *path, char **cause)
+control_make_dir(const char *path, gid_t gid, char **cause)
 {
-	char	*dir, *slash;
-	int	 rc = 0;
+	struct stat	 sb;
+	char		*dir, *slash;
+	int		 rc = 0, created;
 
 	dir = xstrdup(path);
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
-		rc = server_mkdirs(dir, 0700, cause);
+		created = (stat(dir, &sb) == -1);
+		rc = server_mkdirs(dir, gid != (gid_t)-1 ? 0750 : 0700, cause);
+		/* Only a directory of our own making changes hands. */
+		if (rc == 0 && created && gid != (gid_t)-1 &&
+		    chown(dir, (uid_t)-1, gid) == -1) {
+			xasprintf(cause, "chown %s: %s", dir, strerror(errno));
+			rc = -1;
+		}
 	}
 	free(dir);
 	return (rc);
+}
+
+/* The gid of a group name or number. */
+static int
+control_group_id(const char *name, gid_t *gid, char **cause)
+{
+	struct group	*gr;
+	char		*end;
+	unsigned long	 n;
+
+	errno = 0;
+	n = strtoul(name, &end, 10);
+	if (*name >= '0' && *name <= '9' && *end == '\0' && errno == 0) {
+		*gid = (gid_t)n;
+		return (0);
+	}
+	errno = 0;
+	if ((gr = getgrnam(name)) == NULL) {
+		xasprintf(cause, "socket_group %s: %s", name, errno != 0 ?
+		    strerror(errno) : "no such group");
+		return (-1);
+	}
+	*gid = gr->gr_gid;
+	return (0);
 }
 
 /*
@@ -119,14 +155,17 @@ control_accept_on(int fd)
 }
 
 /*
- * Bind and listen on path with mode.  The umask is set around bind so the
- * socket never exists with wider rights than mode.
+ * Bind and listen on path with mode, and group if not NULL.  The umask is
+ * set around bind so that the socket never exists with wider rights than
+ * mode, nor with group rights for a group other than group.
  */
 int
-control_listen(const char *path, mode_t mode, char **cause)
+control_listen(const char *path, mode_t mode, const char *group,
+    char **cause)
 {
 	struct sockaddr_un	 sun;
 	mode_t			 old_mask;
+	gid_t			 gid = (gid_t)-1;
 	int			 fd;
 
 	memset(&sun, 0, sizeof sun);
@@ -137,7 +176,9 @@ control_listen(const char *path, mode_t mode, char **cause)
 		return (-1);
 	}
 	strncpy(sun.sun_path, path, sizeof sun.sun_path - 1);
-	if (control_make_dir(path, cause) == -1)
+	if (group != NULL && control_group_id(group, &gid, cause) == -1)
+		return (-1);
+	if (control_make_dir(path, gid, cause) == -1)
 		return (-1);
 	if (control_check_stale(path, &sun, cause) == -1)
 		return (-1);
@@ -147,7 +188,8 @@ control_listen(const char *path, mode_t mode, char **cause)
 		xasprintf(cause, "socket: %s", strerror(errno));
 		return (-1);
 	}
-	old_mask = umask(0777 & ~mode);
+	/* Owner bits only until the group is right; then the full mode. */
+	old_mask = umask(0777 & ~(mode & 0700));
 	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
 		umask(old_mask);
 		xasprintf(cause, "bind %s: %s", path, strerror(errno));
@@ -155,6 +197,13 @@ control_listen(const char *path, mode_t mode, char **cause)
 		return (-1);
 	}
 	umask(old_mask);
+	/* The group first: until then mode's group bits give nobody more. */
+	if (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) == -1) {
+		xasprintf(cause, "chown %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return (-1);
+	}
 	if (chmod(path, mode) == -1)
 		log_warn("chmod %s", path);
 	if (listen(fd, SOMAXCONN) == -1) {

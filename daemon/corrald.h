@@ -35,6 +35,9 @@
 	    (var) = (tvar))
 #endif
 
+/* Resource limits a job may set (`limits`). */
+#define JOB_MAX_LIMITS	8
+
 /* Runs kept per job for `status --json`. */
 #define JOB_HISTORY 10
 
@@ -114,6 +117,16 @@ struct job_spec {
 	enum ready_mode	  ready;
 	char		**after;	/* names of jobs to start first */
 	u_int		  nafter;
+
+	/* Credentials and limits; applied only when they are set. */
+	char		 *user;		/* name or number, NULL: corrald's */
+	char		 *group;	/* name or number, NULL: user's */
+	int		  umask;	/* -1: inherited */
+	struct job_limit {
+		int	  resource;	/* RLIMIT_* */
+		rlim_t	  value;	/* soft and hard */
+	}		  limits[JOB_MAX_LIMITS];
+	u_int		  nlimits;
 };
 
 /* A whole configuration file, parsed and validated. */
@@ -124,6 +137,7 @@ struct config {
 	mode_t		  socket_mode;
 	char		 *log_dir;	/* absolute */
 	char		 *include_dir;	/* absolute, or NULL */
+	char		 *socket_group;	/* name or number, or NULL */
 	struct job_spec	**specs;
 	u_int		  nspecs;
 };
@@ -422,7 +436,7 @@ void		 logfile_follow(struct logfile *, struct client *);
 void		 logfile_unfollow(struct client *);
 
 /* control.c */
-int		 control_listen(const char *, mode_t, char **);
+int		 control_listen(const char *, mode_t, const char *, char **);
 void		 control_listen_fd(int);
 void		 control_close(void);
 void		 control_send(struct client *, json_t *);

@@ -288,7 +288,7 @@ server_main(const char *config_path, struct config *config,
 		if (socket_path == NULL)
 			socket_path = config->socket_path;
 		if (control_listen(socket_path, config->socket_mode,
-		    &cause) == -1) {
+		    config->socket_group, &cause) == -1) {
 			log_warnx("%s", cause);
 			free(cause);
 			return (1);

@@ -19,12 +19,16 @@
 
 #include <sys/types.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdint.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -47,7 +51,11 @@ enum spawn_step {
 	STEP_STDIN,
 	STEP_DUP,
 	STEP_CHDIR,
-	STEP_EXEC
+	STEP_EXEC,
+	STEP_RLIMIT,
+	STEP_SETGROUPS,
+	STEP_SETGID,
+	STEP_SETUID
 };
 
 /* What a child writes on the report pipe: one record, atomically. */
@@ -72,9 +80,17 @@ struct spawn_plan {
 	int		(*links)[2];	/* nstages - 1 pipes between stages */
 	int		  report_fd;	/* write end */
 	struct rlimit	  nofile;	/* as corrald was started */
+
+	/* user / group: the ids to take, and whether groups may be set. */
+	int		  set_ids;
+	int		  set_groups;	/* only root may */
+	uid_t		  uid;
+	gid_t		  gid;
+	gid_t		 *groups;
+	int		  ngroups;
 };
 
-static char	**spawn_build_env(const struct job *);
+static char	**spawn_build_env(const struct job *, const struct passwd *);
 static char	**spawn_candidates(const char *, char **);
 static void	  spawn_plan_free(struct spawn_plan *);
 static void	  spawn_report(const struct spawn_plan *, int, int, int,
@@ -84,6 +100,7 @@ static void	  spawn_child_leader(const struct spawn_plan *)
 static void	  spawn_child_stage(const struct spawn_plan *, u_int)
 		      __attribute__((noreturn));
 static void	  spawn_report_cb(int, short, void *);
+static void	  spawn_child_limits_and_ids(const struct spawn_plan *);
 
 /* Internal variables of corral and systemd that a job must not inherit. */
 static const char *spawn_env_hidden[] = {
@@ -107,6 +124,14 @@ spawn_step_name(int step)
 		return ("chdir");
 	case STEP_EXEC:
 		return ("exec");
+	case STEP_RLIMIT:
+		return ("setrlimit");
+	case STEP_SETGROUPS:
+		return ("setgroups");
+	case STEP_SETGID:
+		return ("setgid");
+	case STEP_SETUID:
+		return ("setuid");
 	}
 	return ("?");
 }
@@ -148,23 +173,39 @@ spawn_env_overridden(const char *entry, const struct job_spec *spec)
  * NOTIFY_SOCKET with ready = "notify".
  */
 static char **
-spawn_build_env(const struct job *job)
+spawn_build_env(const struct job *job, const struct passwd *pw)
 {
 	extern char		**environ;
+	static const char	 *user_vars[] = { "USER", "LOGNAME", "HOME",
+				     NULL };
 	const struct job_spec	*spec = job->spec;
-	char			**envp;
+	char			**envp, *var;
 	size_t			  n = 0, i;
 
 	for (i = 0; environ[i] != NULL; i++)
 		n++;
-	envp = xcalloc(n + spec->nenvironment + 2, sizeof *envp);
+	envp = xcalloc(n + spec->nenvironment + 5, sizeof *envp);
 	n = 0;
 	if (!spec->clear_environment) {
 		for (i = 0; environ[i] != NULL; i++) {
 			if (spawn_env_in(environ[i], spawn_env_hidden) ||
 			    spawn_env_overridden(environ[i], spec))
 				continue;
+			/* Those of the user it runs as, not corrald's. */
+			if (pw != NULL && spawn_env_in(environ[i], user_vars))
+				continue;
 			envp[n++] = xstrdup(environ[i]);
+		}
+	}
+	/* As systemd's User= does: who the job runs as, and its home. */
+	if (pw != NULL) {
+		for (i = 0; user_vars[i] != NULL; i++) {
+			xasprintf(&var, "%s=%s", user_vars[i], i < 2 ?
+			    pw->pw_name : pw->pw_dir);
+			if (spawn_env_overridden(var, spec))
+				free(var);
+			else
+				envp[n++] = var;
 		}
 	}
 	for (i = 0; i < spec->nenvironment; i++)
@@ -217,6 +258,94 @@ spawn_candidates(const char *program, char **envp)
 	return (list);
 }
 
+/* A whole decimal number that fits an id, or -1. */
+static long long
+spawn_id_number(const char *s)
+{
+	char		*end;
+	long long	 n;
+
+	if (*s < '0' || *s > '9')
+		return (-1);
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (*end != '\0' || errno != 0 || n < 0 || n >= (long long)UINT32_MAX)
+		return (-1);
+	return (n);
+}
+
+/*
+ * Look up the job's user and group (names or numbers) now, before fork:
+ * the lookups are not async-signal-safe.  Supplementary groups are the
+ * user's, as initgroups() would set them.  Fills p and, for the job's
+ * environment, *pw_out (NULL if the user has no passwd entry).
+ */
+static int
+spawn_resolve_ids(const struct job_spec *spec, struct spawn_plan *p,
+    struct passwd **pw_out, char **cause)
+{
+	struct passwd	*pw = NULL;
+	struct group	*gr;
+	long long	 n;
+	int		 ngroups;
+
+	*pw_out = NULL;
+	p->uid = geteuid();
+	p->gid = getegid();
+	if (spec->user != NULL) {
+		errno = 0;
+		if ((n = spawn_id_number(spec->user)) != -1) {
+			p->uid = (uid_t)n;
+			if ((pw = getpwuid(p->uid)) != NULL)
+				p->gid = pw->pw_gid;
+		} else if ((pw = getpwnam(spec->user)) != NULL) {
+			p->uid = pw->pw_uid;
+			p->gid = pw->pw_gid;
+		} else {
+			xasprintf(cause, "user %s: %s", spec->user, errno != 0 ?
+			    strerror(errno) : "no such user");
+			return (-1);
+		}
+	}
+	if (spec->group != NULL) {
+		errno = 0;
+		if ((n = spawn_id_number(spec->group)) != -1)
+			p->gid = (gid_t)n;
+		else if ((gr = getgrnam(spec->group)) != NULL)
+			p->gid = gr->gr_gid;
+		else {
+			xasprintf(cause, "group %s: %s", spec->group,
+			    errno != 0 ? strerror(errno) : "no such group");
+			return (-1);
+		}
+	}
+	p->set_ids = 1;
+	p->set_groups = (geteuid() == 0);
+	if (!p->set_groups && (p->uid != geteuid() || p->gid != getegid())) {
+		xasprintf(cause, "cannot run as %s%s%s: corrald is not root",
+		    spec->user != NULL ? spec->user : "",
+		    spec->user != NULL && spec->group != NULL ? ":" : "",
+		    spec->group != NULL ? spec->group : "");
+		return (-1);
+	}
+	/* The user's groups, as initgroups(3) would set them; else just one. */
+	ngroups = 64;
+	p->groups = xcalloc((size_t)ngroups, sizeof *p->groups);
+	if (pw != NULL && spec->group == NULL) {
+		while (getgrouplist(pw->pw_name, p->gid, p->groups,
+		    &ngroups) == -1) {
+			p->groups = xreallocarray(p->groups, (size_t)ngroups,
+			    sizeof *p->groups);
+		}
+		p->ngroups = ngroups;
+	} else {
+		p->groups[0] = p->gid;
+		p->ngroups = 1;
+	}
+	*pw_out = pw;
+	return (0);
+}
+
 static void
 spawn_strv_free(char **v)
 {
@@ -253,6 +382,7 @@ spawn_plan_free(struct spawn_plan *p)
 		close(p->devnull_fd);
 	if (p->report_fd != -1)
 		close(p->report_fd);
+	free(p->groups);
 }
 
 /* In the child: one record to the parent.  Async-signal-safe. */
@@ -375,6 +505,48 @@ spawn_default_signals(void)
 }
 
 /*
+ * In the leader: limits (while it may still raise them), umask, then the
+ * job's groups, group and user, in that order, each checked.  Every stage
+ * is created after this, so they all run with the same rights.
+ */
+static void
+spawn_child_limits_and_ids(const struct spawn_plan *p)
+{
+	const struct job_spec	*spec = p->spec;
+	struct rlimit		 rl;
+	uid_t			 r, e, s;
+	gid_t			 rg, eg, sg;
+	u_int			 i;
+
+	for (i = 0; i < spec->nlimits; i++) {
+		rl.rlim_cur = rl.rlim_max = spec->limits[i].value;
+		if (setrlimit(spec->limits[i].resource, &rl) == -1)
+			spawn_fail(p, 0, STEP_RLIMIT);
+	}
+	if (spec->umask >= 0)
+		umask((mode_t)spec->umask);
+	if (!p->set_ids)
+		return;
+	if (p->set_groups && setgroups((size_t)p->ngroups, p->groups) == -1)
+		spawn_fail(p, 0, STEP_SETGROUPS);
+	if (setresgid(p->gid, p->gid, p->gid) == -1)
+		spawn_fail(p, 0, STEP_SETGID);
+	if (setresuid(p->uid, p->uid, p->uid) == -1)
+		spawn_fail(p, 0, STEP_SETUID);
+	/* Never more rights than asked: every id must be the one set. */
+	if (getresgid(&rg, &eg, &sg) == -1 || rg != p->gid || eg != p->gid ||
+	    sg != p->gid) {
+		errno = EPERM;
+		spawn_fail(p, 0, STEP_SETGID);
+	}
+	if (getresuid(&r, &e, &s) == -1 || r != p->uid || e != p->uid ||
+	    s != p->uid) {
+		errno = EPERM;
+		spawn_fail(p, 0, STEP_SETUID);
+	}
+}
+
+/*
  * In the leader, just forked: clean signal state, new session, the other
  * stages, then its own exec.
  */
@@ -394,6 +566,7 @@ spawn_child_leader(const struct spawn_plan *p)
 
 	if (setsid() == -1)
 		spawn_fail(p, 0, STEP_SETSID);
+	spawn_child_limits_and_ids(p);
 
 	for (stage = 1; stage < p->spec->nstages; stage++) {
 		/* Born in our session, but corrald's child: it reaps it. */
@@ -422,6 +595,7 @@ spawn_run(struct job *job, char **cause)
 	int			 report[2], i;
 	u_int			 stage;
 	const char		*program;
+	struct passwd		*pw = NULL;
 	pid_t			 pid;
 
 	memset(&p, 0, sizeof p);
@@ -430,7 +604,12 @@ spawn_run(struct job *job, char **cause)
 	p.nofile = cd->nofile;
 	report[0] = -1;
 
-	p.envp = spawn_build_env(job);
+	if ((spec->user != NULL || spec->group != NULL) &&
+	    spawn_resolve_ids(spec, &p, &pw, cause) == -1) {
+		spawn_plan_free(&p);
+		return (-1);
+	}
+	p.envp = spawn_build_env(job, pw);
 	p.candidates = xcalloc(spec->nstages, sizeof *p.candidates);
 	for (stage = 0; stage < spec->nstages; stage++) {
 		program = spec->argvs[stage][0];
@@ -540,6 +719,12 @@ spawn_record_error(struct job *job, const struct spawn_record *rec)
 		break;
 	case STEP_STDIN:
 		what = spec->stdin_path;
+		break;
+	case STEP_SETUID:
+		what = spec->user;
+		break;
+	case STEP_SETGID:
+		what = spec->group != NULL ? spec->group : spec->user;
 		break;
 	}
 	if (spec->nstages > 1) {

@@ -635,31 +635,60 @@ START_TEST(test_log_keys)
 }
 END_TEST
 
-START_TEST(test_unsupported_key)
+/* user, group, umask, limits, and the daemon's socket_group. */
+START_TEST(test_credentials_and_limits)
 {
-	static const char	*keys[] = {
-		"user = \"nobody\";",
-		"group = \"nogroup\";", "umask = \"022\";",
-		"limits = { nofile = 10; };"
-	};
-	char			*text, *msg, *name;
-	size_t			 i;
+	struct config	*config;
+	char		*cause = NULL;
 
-	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		xasprintf(&text, "jobs = (\n  { name = \"a\";\n"
-		    "    command = [\"x\"];\n    %s }\n);\n", keys[i]);
-		name = xstrndup(keys[i], strcspn(keys[i], " "));
-		xasprintf(&msg, "job 'a': '%s' is not supported by this "
-		    "version of corrald", name);
-		check_error(text, 4, msg);
-		free(msg);
-		free(name);
-		free(text);
-	}
+	conf_write("daemon = { socket_group = \"adm\"; };\n"
+	    "jobs = (\n  { name = \"a\"; command = [\"x\"]; },\n"
+	    "  { name = \"b\"; command = [\"x\"]; user = \"nobody\";\n"
+	    "    group = \"65534\"; umask = \"027\";\n"
+	    "    limits = { core = 0; nofile = 512; as = \"unlimited\"; }; }\n"
+	    ");\n");
+	config = config_load(conf_path, &cause);
+	ck_assert_msg(config != NULL, "%s", cause);
+	ck_assert_str_eq(config->socket_group, "adm");
+	ck_assert_ptr_null(config->specs[0]->user);
+	ck_assert_ptr_null(config->specs[0]->group);
+	ck_assert_int_eq(config->specs[0]->umask, -1);
+	ck_assert_uint_eq(config->specs[0]->nlimits, 0);
+	ck_assert_str_eq(config->specs[1]->user, "nobody");
+	ck_assert_str_eq(config->specs[1]->group, "65534");
+	ck_assert_int_eq(config->specs[1]->umask, 027);
+	/* Kept in one order whatever the file's: nofile, core, as. */
+	ck_assert_uint_eq(config->specs[1]->nlimits, 3);
+	ck_assert_int_eq(config->specs[1]->limits[0].resource, RLIMIT_NOFILE);
+	ck_assert(config->specs[1]->limits[0].value == 512);
+	ck_assert_int_eq(config->specs[1]->limits[1].resource, RLIMIT_CORE);
+	ck_assert(config->specs[1]->limits[1].value == 0);
+	ck_assert_int_eq(config->specs[1]->limits[2].resource, RLIMIT_AS);
+	ck_assert(config->specs[1]->limits[2].value == RLIM_INFINITY);
+	ck_assert(!job_spec_equal(config->specs[0], config->specs[1]));
+	config_free(config);
 
-	check_error("daemon = {\n  socket_group = \"corral\";\n};\n", 2,
-	    "daemon: 'socket_group' is not supported by this version of "
-	    "corrald");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    umask = \"999\"; }\n);\n", 3,
+	    "job 'a': 'umask' must be an octal mode from 0000 to 0777, "
+	    "not '999'");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    user = \"\"; }\n);\n", 3,
+	    "job 'a': 'user' must be a name or a number");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    group = 5; }\n);\n", 3, "job 'a': 'group' must be a string");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    limits = { files = 5; }; }\n);\n", 3,
+	    "job 'a': limits: unknown limit 'files' (nofile, nproc, core, "
+	    "as, cpu, fsize, memlock, stack)");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    limits = { core = -1; }; }\n);\n", 3,
+	    "job 'a': limits: 'core' must not be negative");
+	check_error("jobs = (\n  { name = \"a\"; command = [\"x\"];\n"
+	    "    limits = 5; }\n);\n", 3,
+	    "job 'a': 'limits' must be a group");
+	check_error("daemon = {\n  socket_group = \"\";\n};\n", 2,
+	    "daemon: 'socket_group' must not be empty");
 }
 END_TEST
 
@@ -1609,7 +1638,7 @@ suite_config(void)
 	tcase_add_test(tc, test_unknown_root);
 	tcase_add_test(tc, test_unknown_key);
 	tcase_add_test(tc, test_log_keys);
-	tcase_add_test(tc, test_unsupported_key);
+	tcase_add_test(tc, test_credentials_and_limits);
 	tcase_add_test(tc, test_wrong_type);
 	tcase_add_test(tc, test_bad_values);
 	tcase_add_test(tc, test_bad_signal);
