@@ -221,7 +221,15 @@ control_listen(const char *path, mode_t mode, const char *group,
 void
 control_listen_fd(int fd)
 {
-	int	 flags;
+	struct sockaddr_un	 sun;
+	socklen_t		 len = sizeof sun;
+	int			 flags;
+
+	/* Its path names the state file; it is systemd's to remove. */
+	memset(&sun, 0, sizeof sun);
+	if (getsockname(fd, (struct sockaddr *)&sun, &len) == 0 &&
+	    sun.sun_family == AF_UNIX && sun.sun_path[0] != '\0')
+		cd->socket_path = xstrndup(sun.sun_path, sizeof sun.sun_path);
 
 	if ((flags = fcntl(fd, F_GETFL)) != -1)
 		fcntl(fd, F_SETFL, flags | O_NONBLOCK);

@@ -348,6 +348,7 @@ struct corrald {
 
 	struct event	*ev_waiters;	/* deferred check of waiters */
 	struct event	*ev_schedule;	/* deferred `after` ordering */
+	struct event	*ev_state_save;	/* deferred write of the state file */
 	struct event	*ev_shutdown;	/* deferred check of shutdown */
 	int		 shutting_down;
 	struct event	*signal_events[8];
@@ -410,6 +411,12 @@ int		 job_status_is_success(const struct job_spec *, int);
 void		 reload_diff(struct job_spec **, u_int, struct job_spec **,
 		     u_int, enum reload_action *, enum reload_action *);
 int		 reload_config(json_t **, char **);
+
+/* state.c */
+void		 state_changed(void);
+void		 state_save(void);
+void		 state_remove(void);
+void		 state_clean_predecessor(void);
 
 /* spawn.c */
 int		 spawn_run(struct job *, char **);

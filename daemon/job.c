@@ -318,6 +318,7 @@ job_set_state(struct job *job, enum job_state state)
 	log_debug("%s: %s -> %s", job->name, job_state_names[old],
 	    job_state_names[state]);
 	cmd_events_publish(job, old);
+	state_changed();
 	job_schedule();
 	cmd_check_waiters();
 	notify_status();

@@ -236,6 +236,9 @@ server_exit(void)
 		event_free(cd->ev_shutdown);
 	if (cd->ev_schedule != NULL)
 		event_free(cd->ev_schedule);
+	if (cd->ev_state_save != NULL)
+		event_free(cd->ev_state_save);
+	state_remove();
 	notify_free();
 	/* Run the deferred frees of the clients closed above. */
 	event_base_loop(cd->base, EVLOOP_NONBLOCK);
@@ -305,6 +308,8 @@ server_main(const char *config_path, struct config *config,
 	for (i = 0; i < config->nspecs; i++)
 		job_create(config->specs[i]);
 	config->nspecs = 0;		/* the jobs own their specs */
+	/* Never two instances of a job: a dead corrald's go first. */
+	state_clean_predecessor();
 	TAILQ_FOREACH(job, &cd->jobs, entry) {
 		if (job->spec->autostart)
 			job_start(job, NULL);
