@@ -67,18 +67,14 @@ cmd_events_object(const struct job *job, enum job_state old)
 	return (obj);
 }
 
-/* Tell every listener that job went from old to its current state. */
-void
-cmd_events_publish(const struct job *job, enum job_state old)
+/* Send one event to every listener; obj is consumed. */
+static void
+cmd_events_send(json_t *obj)
 {
 	struct client	*c, *next;
-	json_t		*obj;
 	char		*line;
 	size_t		 len;
 
-	if (cd->nlisteners == 0)
-		return;
-	obj = cmd_events_object(job, old);
 	line = proto_encode(obj, PROTO_ANSWER_MAX, &len);
 	json_decref(obj);
 	if (line == NULL)
@@ -95,4 +91,41 @@ cmd_events_publish(const struct job *job, enum job_state old)
 		control_send_line(c, line, len);
 	}
 	free(line);
+}
+
+/* Tell every listener that job went from old to its current state. */
+void
+cmd_events_publish(const struct job *job, enum job_state old)
+{
+	if (cd->nlisteners > 0)
+		cmd_events_send(cmd_events_object(job, old));
+}
+
+/*
+ * Tell every listener that a run of job has ended, and how: a run that is
+ * followed by a restart at once shows no state of its own in between.
+ */
+void
+cmd_events_ended(const struct job *job)
+{
+	const struct run_record	*rec;
+	struct timeval		 tv;
+	json_t			*obj;
+	char			 how[64];
+
+	if (cd->nlisteners == 0 || job->run_serial == 0)
+		return;
+	rec = &job->history[(job->run_serial - 1) % JOB_HISTORY];
+	if (rec->spawn_failed)
+		snprintf(how, sizeof how, "spawn failed");
+	else
+		job_result_string(rec->status, how, sizeof how);
+	gettimeofday(&tv, NULL);
+	obj = json_pack("{s:s,s:s,s:s,s:f}", "event", "ended", "job",
+	    job->name, "result", how,
+	    "time", (double)tv.tv_sec + (double)tv.tv_usec / 1e6);
+	if (job->nprocs > 0 && job->procs[0].pid > 0)
+		json_object_set_new(obj, "pid",
+		    json_integer(job->procs[0].pid));
+	cmd_events_send(obj);
 }

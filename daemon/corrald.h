@@ -458,6 +458,7 @@ void		 control_flush_all(void);
 
 /* cmd-events.c */
 void		 cmd_events_publish(const struct job *, enum job_state);
+void		 cmd_events_ended(const struct job *);
 
 /* cmd.c */
 void		 cmd_dispatch(struct client *, json_t *);

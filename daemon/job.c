@@ -917,6 +917,7 @@ job_run_ended(struct job *job)
 	rec->status = job->result_status;
 	rec->spawn_failed = (job->spawn_error != NULL);
 	job_result_string(job->result_status, how, sizeof how);
+	cmd_events_ended(job);
 	job_take_next_spec(job);
 	spec = job->spec;
 

@@ -110,6 +110,17 @@ wait_uptime(struct harness *h, const char *job, double secs)
 	ck_assert(wait_until(uptime_pred, &uc, HARNESS_WAIT));
 }
 
+/* The job is in state want right now. */
+static void
+check_state(struct harness *h, const char *job, const char *want)
+{
+	char	*state = job_state(h, job);
+
+	ck_assert_ptr_nonnull(state);
+	ck_assert_str_eq(state, want);
+	free(state);
+}
+
 /* A datagram socket at dir/name for corrald's sd_notify messages. */
 static int
 notify_listen(struct harness *h, const char *name)
@@ -336,7 +347,7 @@ START_TEST(test_after_waiting)
 	ck_assert_int_eq(ctl_run(h, &out, NULL, "status", "web", NULL), 0);
 	ck_assert_msg(contains(out, "waiting for db"), "[%s]", out);
 	free(out);
-	ck_assert_str_eq(job_state(h, "web"), "STOPPED");
+	check_state(h, "web", "STOPPED");
 	ck_assert_int_eq(ctl_run(h, NULL, NULL, "start", "db", NULL), 0);
 	assert_state(h, "web", "RUNNING", HARNESS_WAIT);
 	harness_free(h);
@@ -365,7 +376,7 @@ START_TEST(test_ready_notify)
 	    " );\n");
 	assert_state(h, "n", "STARTING", HARNESS_WAIT);
 	wait_uptime(h, "n", 0.5);
-	ck_assert_str_eq(job_state(h, "n"), "STARTING");
+	check_state(h, "n", "STARTING");
 	go = harness_path(h, "go");
 	file_write(go, "");
 	free(go);
@@ -456,7 +467,7 @@ START_TEST(test_ready_notify_strangers)
 	ck_assert(wait_file_contains(h->daemon_err,
 	    "not of the job's session", HARNESS_WAIT));
 	wait_uptime(h, "n", 0.5);
-	ck_assert_str_eq(job_state(h, "n"), "STARTING");
+	check_state(h, "n", "STARTING");
 	free(name);
 	harness_free(h);
 }
@@ -471,7 +482,7 @@ START_TEST(test_reload)
 {
 	struct harness	*h;
 	pid_t		 a, b, c;
-	char		*out = NULL;
+	char		*out = NULL, *cmdline;
 
 	h = harness_new("jobs = (\n"
 	    "  { name = \"a\"; start_seconds = 0; command = [\"sleep\", \"1000\"]; },\n"
@@ -503,8 +514,10 @@ START_TEST(test_reload)
 	assert_state(h, "b", "RUNNING", HARNESS_WAIT);
 	ck_assert_int_eq(job_pid(h, "a"), a);
 	ck_assert_int_ne(job_pid(h, "b"), b);
-	ck_assert_str_eq(proc_cmdline(job_pid(h, "b")), "sleep 2001");
-	ck_assert_str_eq(job_state(h, "d"), "STOPPED");
+	cmdline = proc_cmdline(job_pid(h, "b"));
+	ck_assert_str_eq(cmdline, "sleep 2001");
+	free(cmdline);
+	check_state(h, "d", "STOPPED");
 	ck_assert(wait_proc_gone(c, HARNESS_WAIT));
 	ck_assert_int_eq(ctl_run(h, NULL, NULL, "status", "c", NULL), 1);
 	ck_assert_int_eq(status_int(h, "a", "restarts"), 0);
@@ -651,7 +664,7 @@ START_TEST(test_events)
 	json_t		*ev;
 	const char	*want[][2] = {
 		{ "STOPPED", "STARTING" }, { "STARTING", "RUNNING" },
-		{ "RUNNING", "EXITED" }
+		{ NULL, NULL }, { "RUNNING", "EXITED" }
 	};
 	char		*out = NULL, *line;
 	int		 fd;
@@ -671,16 +684,27 @@ START_TEST(test_events)
 	free(line);
 
 	ck_assert_int_eq(ctl_run(h, NULL, NULL, "start", "once", NULL), 0);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		ck_assert_ptr_nonnull(ev = raw_recv(fd));
 		ck_assert_str_eq(json_string_value(json_object_get(ev, "job")),
 		    "once");
+		ck_assert(json_integer_value(json_object_get(ev, "pid")) > 0);
+		if (want[i][0] == NULL) {
+			/* The run's end, before the policy's next state. */
+			ck_assert_str_eq(json_string_value(json_object_get(ev,
+			    "event")), "ended");
+			ck_assert_str_eq(json_string_value(json_object_get(ev,
+			    "result")), "exit 5");
+			json_decref(ev);
+			continue;
+		}
+		ck_assert_str_eq(json_string_value(json_object_get(ev,
+		    "event")), "state");
 		ck_assert_str_eq(json_string_value(json_object_get(ev,
 		    "from")), want[i][0]);
 		ck_assert_str_eq(json_string_value(json_object_get(ev, "to")),
 		    want[i][1]);
-		ck_assert(json_integer_value(json_object_get(ev, "pid")) > 0);
-		if (i == 2)
+		if (i == 3)
 			ck_assert_str_eq(json_string_value(json_object_get(ev,
 			    "result")), "exit 5");
 		json_decref(ev);
