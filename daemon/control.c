@@ -45,7 +45,6 @@ static void	control_accept_resume_cb(int, short, void *);
 static void	control_read_cb(int, short, void *);
 static void	control_write_cb(int, short, void *);
 static void	control_idle_cb(int, short, void *);
-static void	control_client_new(int);
 static void	control_client_free_cb(int, short, void *);
 
 /*
@@ -309,7 +308,8 @@ control_accept_cb(int lfd, short events, void *arg)
 	}
 }
 
-static void
+/* A client on fd, a connected socket; NULL (fd closed) if refused. */
+struct client *
 control_client_new(int fd)
 {
 	struct client	*c;
@@ -319,7 +319,7 @@ control_client_new(int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
 		log_warn("SO_PEERCRED");
 		close(fd);
-		return;
+		return (NULL);
 	}
 	if (cd->nclients >= CONTROL_MAX_CLIENTS ||
 	    (cred.uid != 0 && cred.uid != geteuid() &&
@@ -327,7 +327,7 @@ control_client_new(int fd)
 		log_warnx("refusing client pid %ld uid %ld: too many clients",
 		    (long)cred.pid, (long)cred.uid);
 		close(fd);
-		return;
+		return (NULL);
 	}
 	c = xcalloc(1, sizeof *c);
 	c->fd = fd;
@@ -346,6 +346,7 @@ control_client_new(int fd)
 	cd->nclients++;
 	log_debug("client pid %ld uid %ld connected", (long)c->pid,
 	    (long)c->uid);
+	return (c);
 }
 
 /* Close any descriptors that came with a message; none are expected. */

@@ -445,6 +445,7 @@ void		 logfile_unfollow(struct client *);
 /* control.c */
 int		 control_listen(const char *, mode_t, const char *, char **);
 void		 control_listen_fd(int);
+struct client	*control_client_new(int);
 void		 control_close(void);
 void		 control_send(struct client *, json_t *);
 void		 control_send_line(struct client *, const char *, size_t);
