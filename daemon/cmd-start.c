@@ -37,6 +37,9 @@ cmd_start_judge(struct waiter *w, u_int i, char **msg)
 	const struct run_record	*rec;
 	char			 how[64];
 
+	/* Whatever its last run did, it will start once its after-jobs do. */
+	if (job->waiting_deps)
+		return (VERDICT_PENDING);
 	switch (job->state) {
 	case JOB_RUNNING:
 		return (VERDICT_OK);
@@ -56,8 +59,6 @@ cmd_start_judge(struct waiter *w, u_int i, char **msg)
 			return (VERDICT_OK);
 		return (VERDICT_FAILED);
 	case JOB_STOPPED:
-		if (job->waiting_deps)
-			return (VERDICT_PENDING);
 		xasprintf(msg, "%s: stopped before it was running", job->name);
 		return (VERDICT_FAILED);
 	}

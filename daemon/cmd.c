@@ -78,6 +78,18 @@ cmd_add_job(struct cmd_ctx *ctx, struct job *job)
 	ctx->jobs[ctx->njobs++] = job;
 }
 
+/* Every job, but those a reload dropped that are still stopping. */
+static void
+cmd_add_all(struct cmd_ctx *ctx)
+{
+	struct job	*job;
+
+	TAILQ_FOREACH(job, &cd->jobs, entry) {
+		if (!job->removing)
+			cmd_add_job(ctx, job);
+	}
+}
+
 /* Resolve the request's "jobs" as the command's flags say. */
 static int
 cmd_resolve_jobs(struct cmd_ctx *ctx)
@@ -106,15 +118,13 @@ cmd_resolve_jobs(struct cmd_ctx *ctx)
 		return (-1);
 	}
 	if (n == 0 && (entry->flags & CMD_JOBS_ANY)) {
-		TAILQ_FOREACH(job, &cd->jobs, entry)
-			cmd_add_job(ctx, job);
+		cmd_add_all(ctx);
 		return (0);
 	}
 	for (i = 0; i < n; i++) {
 		if (strcmp(names[i], "all") == 0 &&
 		    !(entry->flags & CMD_ONE_JOB)) {
-			TAILQ_FOREACH(job, &cd->jobs, entry)
-				cmd_add_job(ctx, job);
+			cmd_add_all(ctx);
 			continue;
 		}
 		if ((job = job_find(names[i])) == NULL) {

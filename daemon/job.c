@@ -43,6 +43,7 @@ static void	job_send_stop(struct job *);
 static void	job_close_logs(struct job *);
 static void	job_schedule(void);
 static void	job_schedule_cb(int, short, void *);
+static int	job_deps_running(const struct job *);
 
 static const char *job_state_names[] = {
 	"STOPPED", "STARTING", "RUNNING", "BACKOFF", "STOPPING", "EXITED",
@@ -550,16 +551,26 @@ static void
 job_schedule_cb(int fd, short events, void *arg)
 {
 	struct job	*job, *next;
+	int		 progress;
 
 	(void)fd;
 	(void)events;
 	(void)arg;
-	TAILQ_FOREACH_SAFE(job, &cd->jobs, entry, next) {
-		if (job->stop_queued && !job_dependents_stopping(job)) {
-			job->stop_queued = 0;
-			job_stop(job, job->queued_after);
+	/*
+	 * A queued job that was not running stops without a change of
+	 * state, which would not bring us back here: go round until no
+	 * queued job can be stopped.
+	 */
+	do {
+		progress = 0;
+		TAILQ_FOREACH_SAFE(job, &cd->jobs, entry, next) {
+			if (job->stop_queued && !job_dependents_stopping(job)) {
+				job->stop_queued = 0;
+				job_stop(job, job->queued_after);
+				progress = 1;
+			}
 		}
-	}
+	} while (progress);
 	TAILQ_FOREACH_SAFE(job, &cd->jobs, entry, next) {
 		if (job->waiting_deps && job_deps_running(job)) {
 			job->waiting_deps = 0;
@@ -569,21 +580,31 @@ job_schedule_cb(int fd, short events, void *arg)
 	}
 }
 
+/*
+ * Spawn now, or, if the jobs it comes after are not RUNNING, once they
+ * are (a start or restart asked for; not a restart by policy).
+ */
+static void
+job_spawn_when_ready(struct job *job)
+{
+	job->failures = 0;
+	if (!job_deps_running(job)) {
+		evtimer_del(job->ev_state);
+		if (job->state == JOB_BACKOFF)
+			job_set_state(job, JOB_STOPPED);
+		job->waiting_deps = 1;
+		cmd_check_waiters();
+		return;
+	}
+	job_spawn(job);
+}
+
 /* Start a job on request or at start-up. */
 int
 job_start(struct job *job, char **cause)
 {
 	(void)cause;
 	job->stop_queued = 0;
-	if (!job_is_active(job) && !job_deps_running(job)) {
-		/* Started once the jobs it comes after are RUNNING. */
-		evtimer_del(job->ev_state);
-		if (job->state == JOB_BACKOFF)
-			job_set_state(job, JOB_STOPPED);
-		job->waiting_deps = 1;
-		cmd_check_waiters();
-		return (0);
-	}
 	switch (job->state) {
 	case JOB_STARTING:
 	case JOB_RUNNING:
@@ -597,8 +618,7 @@ job_start(struct job *job, char **cause)
 	case JOB_EXITED:
 	case JOB_FATAL:
 	case JOB_BACKOFF:
-		job->failures = 0;
-		job_spawn(job);
+		job_spawn_when_ready(job);
 		return (0);
 	}
 	return (0);
@@ -649,20 +669,17 @@ job_stop(struct job *job, enum job_after after)
 		break;
 	case JOB_BACKOFF:
 		evtimer_del(job->ev_state);
-		if (after == AFTER_RESTART) {
-			job->failures = 0;
-			job_spawn(job);
-		}
+		if (after == AFTER_RESTART)
+			job_spawn_when_ready(job);
 		else
 			job_set_state(job, JOB_STOPPED);
 		break;
 	case JOB_STOPPED:
 	case JOB_EXITED:
 	case JOB_FATAL:
-		if (after == AFTER_RESTART) {
-			job->failures = 0;
-			job_spawn(job);
-		} else if (after == AFTER_STOP)
+		if (after == AFTER_RESTART)
+			job_spawn_when_ready(job);
+		else if (after == AFTER_STOP)
 			job_set_state(job, JOB_STOPPED);
 		break;
 	}
@@ -931,8 +948,7 @@ job_run_ended(struct job *job)
 			job_free(job);
 		return;
 	case AFTER_RESTART:
-		job->failures = 0;
-		job_spawn(job);
+		job_spawn_when_ready(job);
 		return;
 	case AFTER_POLICY:
 		break;

@@ -143,7 +143,10 @@ reload_config(json_t **summary, char **cause)
 		case RELOAD_CHANGE:
 			job = job_find(new->specs[i]->name);
 			log_info("%s: definition changed", job->name);
-			if (job_is_active(job) || job->state == JOB_BACKOFF)
+			/* A run being stopped on request is not restarted. */
+			if (job->state == JOB_BACKOFF ||
+			    (job_is_active(job) && !(job->state ==
+			    JOB_STOPPING && job->after != AFTER_POLICY)))
 				reload_note(*summary, "restarted", job->name);
 			else
 				reload_note(*summary, "updated", job->name);

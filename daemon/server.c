@@ -136,9 +136,11 @@ server_reload(void)
 	json_t	*summary;
 	char	*cause;
 
-	log_info("received SIGHUP: reloading %s", cd->config_path);
-	if (cd->shutting_down)
+	if (cd->shutting_down) {
+		log_info("received SIGHUP while shutting down: not reloading");
 		return;
+	}
+	log_info("received SIGHUP: reloading %s", cd->config_path);
 	if (reload_config(&summary, &cause) == -1) {
 		free(cause);
 		return;
@@ -161,7 +163,10 @@ server_reopen_logs(void)
 	}
 }
 
-/* Stop every job, last first; corrald exits once none is left. */
+/*
+ * Stop every job, each once the jobs that come after it are down;
+ * corrald exits once none is left.
+ */
 void
 corrald_shutdown(void)
 {

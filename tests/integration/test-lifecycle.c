@@ -354,6 +354,53 @@ START_TEST(test_after_waiting)
 }
 END_TEST
 
+/* Does web's status say it waits for db? */
+static int
+waiting_for_db_pred(void *arg)
+{
+	json_t	*st = job_status(arg, "web");
+	int	 yes;
+
+	yes = st != NULL && json_array_size(json_object_get(st,
+	    "waiting_for")) == 1;
+	json_decref(st);
+	return (yes);
+}
+
+/*
+ * stop all and shutdown end even when a job that comes after another is
+ * not running (it stops at once, and so may the one it needs); restart
+ * and start honour `after` too.
+ */
+START_TEST(test_after_stop_and_restart)
+{
+	struct harness	*h;
+	struct bg_proc	 starter;
+
+	h = harness_new("jobs = (\n"
+	    "  { name = \"db\"; start_seconds = 0;"
+	    " command = [\"sleep\", \"1000\"]; },\n"
+	    "  { name = \"web\"; after = [\"db\"]; autostart = false;"
+	    " start_seconds = 0; command = [\"sleep\", \"1000\"]; }\n"
+	    ");\n");
+	assert_state(h, "db", "RUNNING", HARNESS_WAIT);
+	ck_assert_int_eq(ctl_run(h, NULL, NULL, "stop", "all", NULL), 0);
+	check_state(h, "db", "STOPPED");
+
+	/* db is down: restarting web waits for it, then runs. */
+	ctl_start(h, &starter, "restart", "web", NULL);
+	ck_assert_msg(wait_until(waiting_for_db_pred, h, HARNESS_WAIT),
+	    "web is not waiting for db");
+	check_state(h, "web", "STOPPED");
+	ck_assert(bg_running(&starter));
+	ck_assert_int_eq(ctl_run(h, NULL, NULL, "start", "db", NULL), 0);
+	ck_assert_int_eq(bg_finish(&starter, HARNESS_WAIT, NULL, NULL), 0);
+	check_state(h, "web", "RUNNING");
+	ck_assert_int_eq(harness_daemon_stop(h, HARNESS_WAIT), 0);
+	harness_free(h);
+}
+END_TEST
+
 /*
  * ready = "notify": STARTING until a process of the job sends READY=1 on
  * its own NOTIFY_SOCKET (systemd-notify from a child of the job), RUNNING
@@ -734,6 +781,7 @@ suite_lifecycle(void)
 	tcase_add_test(tc, test_running_job_back_at_once);
 	tcase_add_test(tc, test_after_order);
 	tcase_add_test(tc, test_after_waiting);
+	tcase_add_test(tc, test_after_stop_and_restart);
 	tcase_add_test(tc, test_ready_notify);
 	tcase_add_test(tc, test_ready_notify_strangers);
 	tcase_add_test(tc, test_reload);
