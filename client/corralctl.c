@@ -58,7 +58,7 @@ ctl_find_socket(const char *opt_socket, const char *opt_config)
 	return (path);
 }
 
-static int
+int
 ctl_connect(const char *path)
 {
 	struct sockaddr_un	 sun;
@@ -297,6 +297,8 @@ main(int argc, char **argv)
 	req = ctl_build(cmd, argc - 1, argv + 1);
 
 	ctl.socket_path = ctl_find_socket(opt_socket, opt_config);
+	if (cmd->main != NULL)
+		return (cmd->main(req));
 	ctl.fd = ctl_connect(ctl.socket_path);
 	ctl_send(req);
 	json_decref(req);

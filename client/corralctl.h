@@ -28,6 +28,8 @@ struct ctl_cmd {
 	void		(*line)(json_t *);
 	/* Make the request from the arguments; NULL: jobs (and signal). */
 	json_t		*(*build)(const struct ctl_cmd *, int, char **);
+	/* Run the whole exchange itself (run); returns the exit code. */
+	int		(*main)(json_t *);
 };
 
 struct ctl {
@@ -39,6 +41,11 @@ extern struct ctl ctl;
 
 /* corralctl.c */
 void	 ctl_usage_of(const struct ctl_cmd *) __attribute__((noreturn));
+int	 ctl_connect(const char *);
+
+/* ctl-run.c */
+json_t	*ctl_build_run(const struct ctl_cmd *, int, char **);
+int	 ctl_main_run(json_t *);
 
 /* ctl-cmd.c */
 const struct ctl_cmd	*ctl_cmd_find(const char *);

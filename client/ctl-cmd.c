@@ -25,26 +25,29 @@ static void	ctl_line_events(json_t *);
 static json_t	*ctl_build_logs(const struct ctl_cmd *, int, char **);
 
 static const struct ctl_cmd ctl_cmds[] = {
-	{ "status", "[JOB...]", 0, -1, 0, ctl_done_status, NULL, NULL },
-	{ "start", "JOB...", 1, -1, 0, ctl_done_quiet, NULL, NULL },
-	{ "stop", "JOB...", 1, -1, 0, ctl_done_quiet, NULL, NULL },
-	{ "restart", "JOB...", 1, -1, 0, ctl_done_quiet, NULL, NULL },
+	{ "status", "[JOB...]", 0, -1, 0, ctl_done_status, NULL, NULL, NULL },
+	{ "start", "JOB...", 1, -1, 0, ctl_done_quiet, NULL, NULL, NULL },
+	{ "stop", "JOB...", 1, -1, 0, ctl_done_quiet, NULL, NULL, NULL },
+	{ "restart", "JOB...", 1, -1, 0, ctl_done_quiet, NULL, NULL, NULL },
 	{ "signal", "SIG JOB...", 2, -1, CTL_SIGNAL_ARG, ctl_done_quiet, NULL,
-	    NULL },
-	{ "terminate", "JOB...", 1, -1, 0, ctl_done_quiet, NULL, NULL },
-	{ "kill", "JOB...", 1, -1, 0, ctl_done_quiet, NULL, NULL },
+	    NULL, NULL },
+	{ "terminate", "JOB...", 1, -1, 0, ctl_done_quiet, NULL, NULL, NULL },
+	{ "kill", "JOB...", 1, -1, 0, ctl_done_quiet, NULL, NULL, NULL },
 	{ "killpg", "SIG JOB...", 2, -1, CTL_SIGNAL_ARG, ctl_done_quiet, NULL,
-	    NULL },
-	{ "pid", "JOB", 1, 1, 0, ctl_done_pid, NULL, NULL },
-	{ "wait", "JOB", 1, 1, 0, ctl_done_wait, NULL, NULL },
+	    NULL, NULL },
+	{ "pid", "JOB", 1, 1, 0, ctl_done_pid, NULL, NULL, NULL },
+	{ "wait", "JOB", 1, 1, 0, ctl_done_wait, NULL, NULL, NULL },
 	{ "logs", "[-f] [-n N] [--stderr] JOB", 1, -1, CTL_STREAM,
-	    ctl_done_logs, ctl_line_logs, ctl_build_logs },
-	{ "reload", "", 0, 0, 0, ctl_done_reload, NULL, NULL },
-	{ "reopen-logs", "[JOB...]", 0, -1, 0, ctl_done_quiet, NULL, NULL },
+	    ctl_done_logs, ctl_line_logs, ctl_build_logs, NULL },
+	{ "run", "[--name N] [-d DIR] [-e K=V]... [--shell STRING | -- CMD "
+	    "[ARG...]]", 1, -1, 0, ctl_done_quiet, NULL, ctl_build_run,
+	    ctl_main_run },
+	{ "reload", "", 0, 0, 0, ctl_done_reload, NULL, NULL, NULL },
+	{ "reopen-logs", "[JOB...]", 0, -1, 0, ctl_done_quiet, NULL, NULL, NULL },
 	{ "events", "", 0, 0, CTL_STREAM, ctl_done_quiet, ctl_line_events,
-	    NULL },
-	{ "shutdown", "", 0, 0, 0, ctl_done_quiet, NULL, NULL },
-	{ NULL, NULL, 0, 0, 0, NULL, NULL, NULL }
+	    NULL, NULL },
+	{ "shutdown", "", 0, 0, 0, ctl_done_quiet, NULL, NULL, NULL },
+	{ NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL }
 };
 
 const struct ctl_cmd *

@@ -25,6 +25,33 @@ ctl_format_uptime(double secs, char *buf, size_t len)
 		    s % 3600 / 60, s % 60);
 }
 
+/*
+ * How a pipeline's run ended, with each stage's end as a shell's
+ * PIPESTATUS would show them: "exit 1 (exit 0 | exit 1 | exit 0)".
+ */
+static char *
+ctl_with_stages(json_t *job, const char *result)
+{
+	json_t		*stages = json_object_get(job, "stages"), *stage;
+	const char	*how;
+	char		*info, *more;
+	size_t		 i;
+
+	if (json_array_size(stages) < 2)
+		return (xstrdup(result));
+	info = xstrdup(result);
+	json_array_foreach(stages, i, stage) {
+		how = json_string_value(json_object_get(stage, "result"));
+		xasprintf(&more, "%s%s%s", info, i == 0 ? " (" : " | ",
+		    how != NULL ? how : "?");
+		free(info);
+		info = more;
+	}
+	xasprintf(&more, "%s)", info);
+	free(info);
+	return (more);
+}
+
 /* The last column: uptime, how the last run ended, or why it failed. */
 static char *
 ctl_status_info(json_t *job)
@@ -73,7 +100,7 @@ ctl_status_info(json_t *job)
 		return (info);
 	}
 	if (result != NULL)
-		return (xstrdup(result));
+		return (ctl_with_stages(job, result));
 	return (xstrdup("-"));
 }
 

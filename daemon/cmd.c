@@ -21,6 +21,7 @@ extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_pid_entry;
 extern const struct cmd_entry cmd_reload_entry;
 extern const struct cmd_entry cmd_reopen_logs_entry;
+extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_restart_entry;
 extern const struct cmd_entry cmd_shutdown_entry;
 extern const struct cmd_entry cmd_signal_entry;
@@ -38,6 +39,7 @@ static const struct cmd_entry *cmd_table[] = {
 	&cmd_pid_entry,
 	&cmd_reload_entry,
 	&cmd_reopen_logs_entry,
+	&cmd_run_entry,
 	&cmd_restart_entry,
 	&cmd_shutdown_entry,
 	&cmd_signal_entry,
@@ -192,6 +194,8 @@ cmd_dispatch(struct client *c, json_t *req)
 		goto out;
 	ctx.entry->exec(&ctx);
 out:
+	/* Descriptors are for `run` alone; no other request keeps any. */
+	control_close_passed(c);
 	free(ctx.jobs);
 }
 

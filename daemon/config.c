@@ -1970,6 +1970,7 @@ job_spec_free(struct job_spec *spec)
 	free(spec->after);
 	free(spec->user);
 	free(spec->group);
+	free(spec->groups);
 	free(spec);
 }
 

@@ -349,9 +349,13 @@ control_client_new(int fd)
 	return (c);
 }
 
-/* Close any descriptors that came with a message; none are expected. */
+/*
+ * Keep the descriptors that came with a message, for a `run` request: at
+ * most three, a client's stdin, stdout and stderr.  Any beyond that, or
+ * sent when three are already waiting, are closed at once.
+ */
 static void
-control_close_passed_fds(struct msghdr *msg)
+control_take_passed_fds(struct client *c, struct msghdr *msg)
 {
 	struct cmsghdr	*cmsg;
 	int		*fds;
@@ -364,9 +368,21 @@ control_close_passed_fds(struct msghdr *msg)
 			continue;
 		fds = (int *)CMSG_DATA(cmsg);
 		n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < n; i++)
-			close(fds[i]);
+		for (i = 0; i < n; i++) {
+			if (c->npassed < 3)
+				c->passed[c->npassed++] = fds[i];
+			else
+				close(fds[i]);
+		}
 	}
+}
+
+/* Descriptors a client sent that no request took: closed. */
+void
+control_close_passed(struct client *c)
+{
+	while (c->npassed > 0)
+		close(c->passed[--c->npassed]);
 }
 
 static void
@@ -395,7 +411,7 @@ control_read_cb(int fd, short events, void *arg)
 		control_client_done(c);
 		return;
 	}
-	control_close_passed_fds(&msg);
+	control_take_passed_fds(c, &msg);
 	evbuffer_add(c->in, buf, (size_t)n);
 	control_process_pending(c);
 }
@@ -580,9 +596,12 @@ control_client_done(struct client *c)
 		return;
 	c->dead = 1;
 	if (c->waiter != NULL) {
+		if (c->waiter->cmd == &cmd_run_entry)
+			cmd_run_client_gone(c->waiter);
 		cmd_waiter_free(c->waiter);
 		c->waiter = NULL;
 	}
+	control_close_passed(c);
 	if (c->listening)
 		cd->nlisteners--;
 	logfile_unfollow(c);

@@ -65,7 +65,8 @@ enum ready_mode {
 enum stream_target {
 	STREAM_FILE,		/* appended to a log file, through a pipe */
 	STREAM_NULL,		/* /dev/null */
-	STREAM_STDOUT		/* stderr only: the same pipe as stdout */
+	STREAM_STDOUT,		/* stderr only: the same pipe as stdout */
+	STREAM_PASSED		/* a client's own descriptor (`run`) */
 };
 
 /*
@@ -96,6 +97,7 @@ struct job_spec {
 	int		  clear_environment;
 
 	char		 *stdin_path;	/* NULL: /dev/null */
+	int		  stdin_passed;	/* a client's own stdin (`run`) */
 	enum stream_target stdout_target;
 	char		 *stdout_path;	/* STREAM_FILE only, absolute */
 	enum stream_target stderr_target;
@@ -127,6 +129,8 @@ struct job_spec {
 		rlim_t	  value;	/* soft and hard */
 	}		  limits[JOB_MAX_LIMITS];
 	u_int		  nlimits;
+	gid_t		 *groups;	/* `run`: the peer's groups, or NULL */
+	int		  ngroups;
 };
 
 /* A whole configuration file, parsed and validated. */
@@ -212,6 +216,9 @@ struct job {
 	struct job_spec	*spec;		/* owned by the job */
 	struct job_spec	*next_spec;	/* from a reload, for the next run */
 	int		 removing;	/* dropped by a reload once stopped */
+	int		 transient;	/* from `run`: forgotten once ended */
+	int		 run_orphaned;	/* its `run` client went away */
+	int		 stdio_fds[3];	/* `run`: the client's 0, 1, 2, or -1 */
 	int		 waiting_deps;	/* start asked; `after` jobs not RUNNING */
 	int		 stop_queued;	/* ordered stop: once dependents are down */
 	enum job_after	 queued_after;
@@ -274,6 +281,8 @@ struct client {
 	struct evbuffer	*out;
 	int		 closing;	/* close once out is flushed */
 	int		 listening;	/* "events": gets every state change */
+	int		 passed[3];	/* descriptors sent with SCM_RIGHTS */
+	u_int		 npassed;
 	struct logfile	*follow;	/* "logs -f": gets what is written */
 	int		 dead;		/* freed by a deferred event */
 
@@ -292,6 +301,7 @@ struct waiter {
 	struct job	**jobs;
 	u_int		 njobs;
 	uint64_t	*serials;	/* run_serial of each job when asked */
+	int		 progress;	/* answers sent so far (`run`) */
 };
 
 /* How one job of a waiting request stands. */
@@ -455,7 +465,12 @@ void		 control_send_error(struct client *, const char *,
 		     __attribute__((format(printf, 3, 4)));
 void		 control_client_done(struct client *);
 void		 control_process_pending(struct client *);
+void		 control_close_passed(struct client *);
 void		 control_flush_all(void);
+
+/* cmd-run.c */
+void		 cmd_run_client_gone(struct waiter *);
+extern const struct cmd_entry cmd_run_entry;
 
 /* cmd-events.c */
 void		 cmd_events_publish(const struct job *, enum job_state);

@@ -41,6 +41,7 @@ static void	job_group_timer_cb(int, short, void *);
 static int	job_group_has_members(struct job *);
 static void	job_send_stop(struct job *);
 static void	job_close_logs(struct job *);
+static void	job_close_stdio(struct job *);
 static void	job_schedule(void);
 static void	job_schedule_cb(int, short, void *);
 static int	job_deps_running(const struct job *);
@@ -151,6 +152,7 @@ job_create(struct job_spec *spec)
 	job->state = JOB_STOPPED;
 	job->report_fd = -1;
 	job->notify_fd = -1;
+	job->stdio_fds[0] = job->stdio_fds[1] = job->stdio_fds[2] = -1;
 	job->ev_state = evtimer_new(cd->base, job_state_timer_cb, job);
 	job->ev_group = evtimer_new(cd->base, job_group_timer_cb, job);
 	TAILQ_INSERT_TAIL(&cd->jobs, job, entry);
@@ -179,12 +181,30 @@ job_free(struct job *job)
 	free(job->procs);
 	job_close_logs(job);
 	notify_job_close(job);
+	job_close_stdio(job);
 	free(job->status_text);
 	free(job->spawn_error);
 	free(job->fatal_reason);
 	job_spec_free(job->next_spec);
 	job_spec_free(job->spec);
 	free(job);
+}
+
+/*
+ * A `run` job's copies of its client's descriptors: closed once every
+ * process has them, so that a reader of the client's stdout sees EOF when
+ * the job is done, not when corrald lets go.
+ */
+static void
+job_close_stdio(struct job *job)
+{
+	int	 i;
+
+	for (i = 0; i < 3; i++) {
+		if (job->stdio_fds[i] != -1)
+			close(job->stdio_fds[i]);
+		job->stdio_fds[i] = -1;
+	}
 }
 
 /* Write out what the pipes hold and close the log files. */
@@ -423,12 +443,14 @@ failed:
 		log_warnx("%s: %s", job->name, cause);
 		rec->end = rec->start;
 		rec->spawn_failed = 1;
+		rec->status = W_EXITCODE(127, 0);	/* as a shell says */
 		free(job->fatal_reason);
 		job->fatal_reason = cause;
 		job_set_state(job, JOB_FATAL);
 		return;
 	}
 	log_info("%s: started, pid %ld", job->name, (long)job->pgid);
+	job_close_stdio(job);
 	free(job->fatal_reason);
 	job->fatal_reason = NULL;
 	job_set_state(job, JOB_STARTING);
@@ -937,6 +959,19 @@ job_run_ended(struct job *job)
 	cmd_events_ended(job);
 	job_take_next_spec(job);
 	spec = job->spec;
+
+	/* A `run` job runs once; its client is told, then it is forgotten. */
+	if (job->transient) {
+		if (job->spawn_error != NULL) {
+			free(job->fatal_reason);
+			job->fatal_reason = xstrdup(job->spawn_error);
+		}
+		job_set_state(job, job->spawn_error != NULL ? JOB_FATAL :
+		    JOB_EXITED);
+		if (job->run_orphaned)
+			job_free(job);
+		return;
+	}
 
 	switch (job->after) {
 	case AFTER_STOP:

@@ -75,6 +75,7 @@ struct spawn_plan {
 	char		***candidates;	/* per stage: paths to try, NULL-ended */
 	char		**envp;
 	int		  devnull_fd;
+	int		  in_fd;	/* stage 0 without stdin_path */
 	int		  out_fd;
 	int		  err_fd;
 	int		(*links)[2];	/* nstages - 1 pipes between stages */
@@ -331,7 +332,14 @@ spawn_resolve_ids(const struct job_spec *spec, struct spawn_plan *p,
 	/* The user's groups, as initgroups(3) would set them; else just one. */
 	ngroups = 64;
 	p->groups = xcalloc((size_t)ngroups, sizeof *p->groups);
-	if (pw != NULL && spec->group == NULL) {
+	if (spec->groups != NULL) {
+		/* `run`: the groups the kernel says the client has. */
+		p->groups = xreallocarray(p->groups, (size_t)spec->ngroups + 1,
+		    sizeof *p->groups);
+		memcpy(p->groups, spec->groups, (size_t)spec->ngroups *
+		    sizeof *p->groups);
+		p->ngroups = spec->ngroups;
+	} else if (pw != NULL && spec->group == NULL) {
 		while (getgrouplist(pw->pw_name, p->gid, p->groups,
 		    &ngroups) == -1) {
 			p->groups = xreallocarray(p->groups, (size_t)ngroups,
@@ -444,7 +452,7 @@ spawn_child_stage(const struct spawn_plan *p, u_int stage)
 		if (fds[0] == -1)
 			spawn_fail(p, stage, STEP_STDIN);
 	} else if (stage == 0)
-		fds[0] = p->devnull_fd;
+		fds[0] = p->in_fd;
 	else
 		fds[0] = p->links[stage - 1][0];
 	fds[1] = (stage == last) ? p->out_fd : p->links[stage][1];
@@ -633,10 +641,17 @@ spawn_run(struct job *job, char **cause)
 		goto fail;
 	}
 	p.out_fd = job->out != NULL ? job->out->pipe_wr : p.devnull_fd;
+	if (spec->stdout_target == STREAM_PASSED && job->stdio_fds[1] != -1)
+		p.out_fd = job->stdio_fds[1];
 	if (spec->stderr_target == STREAM_STDOUT)
 		p.err_fd = p.out_fd;
 	else
 		p.err_fd = job->err != NULL ? job->err->pipe_wr : p.devnull_fd;
+	if (spec->stderr_target == STREAM_PASSED && job->stdio_fds[2] != -1)
+		p.err_fd = job->stdio_fds[2];
+	p.in_fd = p.devnull_fd;
+	if (spec->stdin_passed && job->stdio_fds[0] != -1)
+		p.in_fd = job->stdio_fds[0];
 	if (pipe2(report, O_CLOEXEC) == -1) {
 		xasprintf(cause, "pipe: %s", strerror(errno));
 		goto fail;
