@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base64.h"
+#include "confpath.h"
 #include "corralctl.h"
 #include "proto.h"
 #include "signame.h"
@@ -20,6 +22,8 @@ static int	ctl_done_pid(json_t *);
 static int	ctl_done_wait(json_t *);
 static int	ctl_done_reload(json_t *);
 static int	ctl_done_logs(json_t *);
+static int	ctl_done_reexec(json_t *);
+static json_t	*ctl_build_reexec(const struct ctl_cmd *, int, char **);
 static void	ctl_line_logs(json_t *);
 static void	ctl_line_events(json_t *);
 static json_t	*ctl_build_logs(const struct ctl_cmd *, int, char **);
@@ -43,6 +47,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "[ARG...]]", 1, -1, 0, ctl_done_quiet, NULL, ctl_build_run,
 	    ctl_main_run },
 	{ "reload", "", 0, 0, 0, ctl_done_reload, NULL, NULL, NULL },
+	{ "reexec", "[--binary PATH]", 0, 2, 0, ctl_done_reexec, NULL,
+	    ctl_build_reexec, NULL },
 	{ "reopen-logs", "[JOB...]", 0, -1, 0, ctl_done_quiet, NULL, NULL, NULL },
 	{ "events", "", 0, 0, CTL_STREAM, ctl_done_quiet, ctl_line_events,
 	    NULL, NULL },
@@ -230,4 +236,39 @@ static void
 ctl_line_logs(json_t *obj)
 {
 	ctl_write_data(obj);
+}
+
+/* reexec [--binary PATH] */
+static json_t *
+ctl_build_reexec(const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	json_t	*req = proto_request(cmd->name);
+	char	*cwd, *abs;
+
+	if (argc == 0)
+		return (req);
+	if (argc != 2 || strcmp(argv[0], "--binary") != 0)
+		ctl_usage_of(cmd);
+	if ((cwd = getcwd(NULL, 0)) == NULL) {
+		fprintf(stderr, "corralctl: reexec: getcwd failed\n");
+		exit(CTL_EXIT_USAGE);
+	}
+	abs = confpath_resolve(cwd, argv[1]);
+	json_object_set_new(req, "binary", json_string(abs));
+	free(abs);
+	free(cwd);
+	return (req);
+}
+
+/* The new image answered: both versions. */
+static int
+ctl_done_reexec(json_t *answer)
+{
+	if (ctl.json)
+		ctl_print_json(answer);
+	else
+		printf("corrald %s replaced by corrald %s\n",
+		    json_string_value(json_object_get(answer, "old_version")),
+		    json_string_value(json_object_get(answer, "version")));
+	return (CTL_EXIT_OK);
 }

@@ -19,6 +19,7 @@ extern const struct cmd_entry cmd_kill_entry;
 extern const struct cmd_entry cmd_killpg_entry;
 extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_pid_entry;
+extern const struct cmd_entry cmd_reexec_entry;
 extern const struct cmd_entry cmd_reload_entry;
 extern const struct cmd_entry cmd_reopen_logs_entry;
 extern const struct cmd_entry cmd_run_entry;
@@ -37,6 +38,7 @@ static const struct cmd_entry *cmd_table[] = {
 	&cmd_killpg_entry,
 	&cmd_logs_entry,
 	&cmd_pid_entry,
+	&cmd_reexec_entry,
 	&cmd_reload_entry,
 	&cmd_reopen_logs_entry,
 	&cmd_run_entry,

@@ -238,6 +238,17 @@ control_listen_fd(int fd)
 	control_accept_on(fd);
 }
 
+/* The listening socket kept across a re-execution. */
+void
+control_adopt(int fd, const char *path, int activated)
+{
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	if (path != NULL)
+		cd->socket_path = xstrdup(path);
+	cd->socket_activated = activated;
+	control_accept_on(fd);
+}
+
 /* Stop listening; the socket file is ours to remove unless systemd's. */
 void
 control_close(void)

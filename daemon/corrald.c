@@ -32,13 +32,14 @@ main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "restore", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct config	*config;
 	const char	*config_path = CORRAL_DEFAULT_CONFIG;
 	const char	*socket_path = NULL;
-	char		*cause = NULL;
-	int		 ch, check_only = 0, verbose = 0;
+	char		*cause = NULL, *end;
+	int		 ch, check_only = 0, verbose = 0, restore_fd = -1;
 
 	while ((ch = getopt_long(argc, argv, "c:s:tvhV", longopts,
 	    NULL)) != -1) {
@@ -60,6 +61,12 @@ main(int argc, char **argv)
 		case 'V':
 			printf("corrald %s\n", PACKAGE_VERSION);
 			return (0);
+		case 'R':
+			/* Given by a re-executing corrald, to its new image. */
+			restore_fd = (int)strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || restore_fd < 0)
+				usage(2);
+			break;
 		default:
 			usage(2);
 		}
@@ -67,6 +74,8 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage(2);
 	log_init("corrald", verbose);
+	if (restore_fd != -1)
+		return (server_restore(argv, config_path, restore_fd));
 
 	if ((config = config_load(config_path, &cause)) == NULL) {
 		fprintf(stderr, "%s\n", cause);
@@ -78,5 +87,5 @@ main(int argc, char **argv)
 		config_free(config);
 		return (0);
 	}
-	return (server_main(config_path, config, socket_path));
+	return (server_main(argv, config_path, config, socket_path));
 }

@@ -345,6 +345,7 @@ struct corrald {
 	struct event_base *base;
 	struct config	*config;
 	const char	*config_path;
+	char		**argv;		/* as started: for re-execution */
 	char		*socket_path;	/* what we listen on */
 	int		 socket_fd;
 	int		 socket_activated;
@@ -378,7 +379,9 @@ extern struct corrald *cd;
 extern const struct cmd_entry cmd_shutdown_entry;
 
 /* server.c */
-int		 server_main(const char *, struct config *, const char *);
+int		 server_main(char **, const char *, struct config *,
+		     const char *);
+int		 server_restore(char **, const char *, int);
 int		 server_mkdirs(const char *, mode_t, char **);
 void		 server_reopen_logs(void);
 void		 corrald_shutdown(void);
@@ -413,6 +416,7 @@ void		 job_stage_reported(struct job *, u_int, pid_t);
 void		 job_report_closed(struct job *);
 void		 job_result_string(int, char *, size_t);
 void		 job_notify_ready(struct job *);
+void		 job_arm_timer(struct job *, struct event *, double);
 json_t		*job_to_json(const struct job *);
 double		 job_backoff_delay(u_int, double);
 int		 job_status_is_success(const struct job_spec *, int);
@@ -427,6 +431,17 @@ void		 state_changed(void);
 void		 state_save(void);
 void		 state_remove(void);
 void		 state_clean_predecessor(void);
+
+/* snapshot.c */
+#define SNAPSHOT_VERSION	1
+json_t		*snapshot_build(int);
+void		 snapshot_fds(int, void (*)(int, int), int);
+int		 snapshot_check(json_t *, char **);
+int		 snapshot_apply(json_t *, int *, char **);
+
+/* reexec.c */
+int		 reexec_start(struct client *, const char *, char **);
+int		 reexec_restore(int);
 
 /* spawn.c */
 int		 spawn_run(struct job *, char **);
@@ -450,11 +465,15 @@ void		 logfile_close(struct logfile *);
 void		 logfile_drain(struct logfile *);
 void		 logfile_reopen(struct logfile *);
 void		 logfile_follow(struct logfile *, struct client *);
+struct logfile	*logfile_adopt(struct job *, const char *, const char *, int,
+		     int, int);
+void		 logfile_hold_resume(struct logfile *);
 void		 logfile_unfollow(struct client *);
 
 /* control.c */
 int		 control_listen(const char *, mode_t, const char *, char **);
 void		 control_listen_fd(int);
+void		 control_adopt(int, const char *, int);
 struct client	*control_client_new(int);
 void		 control_close(void);
 void		 control_send(struct client *, json_t *);
@@ -497,5 +516,6 @@ void		 notify_free(void);
 void		 notify_watchdog_start(void);
 int		 notify_job_open(struct job *, char **);
 void		 notify_job_close(struct job *);
+void		 notify_job_adopt(struct job *);
 
 #endif /* CORRALD_H */

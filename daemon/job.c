@@ -358,6 +358,14 @@ job_arm(struct event *ev, double seconds)
 	evtimer_add(ev, &tv);
 }
 
+/* A timer kept across a re-execution, with the time it had left. */
+void
+job_arm_timer(struct job *job, struct event *ev, double seconds)
+{
+	(void)job;
+	job_arm(ev, seconds);
+}
+
 /* Open the job's log files if they are not open yet. */
 static int
 job_open_logs(struct job *job, char **cause)

@@ -484,3 +484,40 @@ logfile_close(struct logfile *lf)
 	free(lf->path);
 	free(lf);
 }
+
+/*
+ * A log whose file and pipe are already open (after a re-execution):
+ * the descriptors are taken as they are.
+ */
+struct logfile *
+logfile_adopt(struct job *job, const char *stream, const char *path,
+    int fd, int pipe_rd, int pipe_wr)
+{
+	struct logfile	*lf;
+
+	lf = xcalloc(1, sizeof *lf);
+	lf->job = job;
+	lf->stream = stream;
+	lf->path = xstrdup(path);
+	lf->fd = fd;
+	lf->pipe_rd = pipe_rd;
+	lf->pipe_wr = pipe_wr;
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	fcntl(pipe_rd, F_SETFD, FD_CLOEXEC);
+	fcntl(pipe_wr, F_SETFD, FD_CLOEXEC);
+	lf->ev_read = event_new(cd->base, lf->pipe_rd, EV_READ | EV_PERSIST,
+	    logfile_read_cb, lf);
+	lf->ev_retry = evtimer_new(cd->base, logfile_retry_cb, lf);
+	event_add(lf->ev_read, NULL);
+	return (lf);
+}
+
+/* Bytes were held when the state was taken: keep retrying them. */
+void
+logfile_hold_resume(struct logfile *lf)
+{
+	struct timeval	 tv = { LOGFILE_RETRY_SEC, 0 };
+
+	event_del(lf->ev_read);
+	evtimer_add(lf->ev_retry, &tv);
+}

@@ -357,3 +357,13 @@ notify_job_cb(int fd, short events, void *arg)
 		notify_job_message(job, buf);
 	}
 }
+
+/* A job's notify socket kept across a re-execution. */
+void
+notify_job_adopt(struct job *job)
+{
+	fcntl(job->notify_fd, F_SETFD, FD_CLOEXEC);
+	job->ev_notify = event_new(cd->base, job->notify_fd,
+	    EV_READ | EV_PERSIST, notify_job_cb, job);
+	event_add(job->ev_notify, NULL);
+}

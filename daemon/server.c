@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -26,6 +27,7 @@ struct corrald *cd;
 
 static void	server_signal_cb(int, short, void *);
 static void	server_reload(void);
+static void	server_reexec(void);
 static void	server_shutdown_check_cb(int, short, void *);
 
 /* mkdir -p, with mode for the directories it creates. */
@@ -123,9 +125,21 @@ server_signal_cb(int sig, short events, void *arg)
 		server_reopen_logs();
 		break;
 	case SIGUSR2:
-		log_warnx("received SIGUSR2: re-execution is not supported by "
-		    "this version of corrald; nothing changed");
+		server_reexec();
 		break;
+	}
+}
+
+/* SIGUSR2: re-execute in place; a failure is logged, and that is all. */
+static void
+server_reexec(void)
+{
+	char	*cause;
+
+	log_info("received SIGUSR2: re-executing");
+	if (reexec_start(NULL, NULL, &cause) == -1) {
+		log_warnx("reexec: %s", cause);
+		free(cause);
 	}
 }
 
@@ -255,22 +269,12 @@ server_exit(void)
 	cd = NULL;
 }
 
-/*
- * Run the daemon on config (which it now owns), listening on socket_path
- * if given, else on the config's socket.  Returns the exit code.
- */
-int
-server_main(const char *config_path, struct config *config,
-    const char *socket_path)
+/* What every image does first: the loop, signals, limits. */
+static void
+server_setup(char **argv)
 {
-	struct job	*job;
-	char		*cause;
-	int		 fd;
-	u_int		 i;
-
 	cd = xcalloc(1, sizeof *cd);
-	cd->config = config;
-	cd->config_path = config_path;
+	cd->argv = argv;
 	cd->socket_fd = -1;
 	TAILQ_INIT(&cd->jobs);
 	TAILQ_INIT(&cd->clients);
@@ -288,6 +292,40 @@ server_main(const char *config_path, struct config *config,
 	server_add_signal(SIGHUP);
 	server_add_signal(SIGUSR1);
 	server_add_signal(SIGUSR2);
+}
+
+/* The loop, until every job has stopped; then exit 0. */
+static int
+server_run(void)
+{
+	notify_ready();
+	notify_watchdog_start();
+	/* Children that ended while no loop was watching. */
+	reap_children();
+
+	event_base_dispatch(cd->base);
+
+	log_info("every job has stopped; exiting");
+	server_exit();
+	return (0);
+}
+
+/*
+ * Run the daemon on config (which it now owns), listening on socket_path
+ * if given, else on the config's socket.  Returns the exit code.
+ */
+int
+server_main(char **argv, const char *config_path, struct config *config,
+    const char *socket_path)
+{
+	struct job	*job;
+	char		*cause;
+	int		 fd;
+	u_int		 i;
+
+	server_setup(argv);
+	cd->config = config;
+	cd->config_path = config_path;
 
 	if (socket_path == NULL && (fd = server_activated_socket()) != -1) {
 		log_info("using the control socket passed by systemd");
@@ -319,12 +357,75 @@ server_main(const char *config_path, struct config *config,
 		if (job->spec->autostart)
 			job_start(job, NULL);
 	}
-	notify_ready();
-	notify_watchdog_start();
+	return (server_run());
+}
 
-	event_base_dispatch(cd->base);
+/*
+ * The listening socket the old image left open, found by looking: a
+ * snapshot that cannot be read cannot say which it is.
+ */
+static int
+server_find_listener(void)
+{
+	struct sockaddr_un	 sun;
+	socklen_t		 len;
+	int			 fd, on;
 
-	log_info("every job has stopped; exiting");
-	server_exit();
-	return (0);
+	for (fd = 3; fd < 65536; fd++) {
+		len = sizeof on;
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == -1 ||
+		    !on)
+			continue;
+		len = sizeof sun;
+		if (getsockname(fd, (struct sockaddr *)&sun, &len) == 0 &&
+		    sun.sun_family == AF_UNIX)
+			return (fd);
+	}
+	return (-1);
+}
+
+/*
+ * In the image started by a re-execution: take up the state in
+ * restore_fd.  If it cannot be read, the safe course: serve the control
+ * socket with the config's jobs all left STOPPED, so that nothing is
+ * killed and nothing is started twice; the old image's processes run on
+ * (and are reaped when they end) until an operator sees to them.
+ */
+int
+server_restore(char **argv, const char *config_path, int restore_fd)
+{
+	struct config	*config;
+	char		*cause;
+	int		 fd;
+	u_int		 i;
+
+	server_setup(argv);
+	if (reexec_restore(restore_fd) == 0)
+		return (server_run());
+
+	log_warnx("reexec: the state could not be used: leaving every job "
+	    "STOPPED and any process of the old image running; see "
+	    "corrald(8)");
+	if ((config = config_load(config_path, &cause)) == NULL) {
+		log_warnx("%s", cause);
+		free(cause);
+		config = xcalloc(1, sizeof *config);
+		config->path = xstrdup(config_path);
+		config->socket_path = xstrdup(CORRAL_DEFAULT_SOCKET);
+		config->log_dir = xstrdup(CORRAL_DEFAULT_LOG_DIR);
+	}
+	cd->config = config;
+	cd->config_path = config_path;
+	if ((fd = server_find_listener()) != -1)
+		control_adopt(fd, config->socket_path, 0);
+	else if (control_listen(config->socket_path, config->socket_mode,
+	    config->socket_group, &cause) == -1) {
+		log_warnx("%s", cause);
+		free(cause);
+		return (1);
+	}
+	for (i = 0; i < config->nspecs; i++)
+		job_create(config->specs[i]);
+	config->nspecs = 0;
+	return (server_run());
 }
