@@ -671,6 +671,9 @@ snapshot_job_parse(struct snapshot_ck *ck, json_t *o, int apply)
 		job->out = lfs[0];
 		job->err = lfs[1];
 	}
+	/* Only checking: what was parsed is not kept. */
+	job_spec_free(spec);
+	job_spec_free(next);
 	return (job);
 
 fail:
