@@ -208,6 +208,7 @@ struct logfile {
 	size_t		 npending;
 	struct logstamp	 stamp;		/* log_timestamps: line state */
 	int		 no_splice;	/* splice refused: read and write */
+	size_t		 partial;	/* bytes of the file's unended line */
 	u_int		 nfollowers;	/* clients with follow == this */
 };
 

@@ -27,6 +27,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -56,6 +57,7 @@
 #define LOGFILE_FOLLOW_BACKLOG	(1024 * 1024)
 
 static void	logfile_read_cb(int, short, void *);
+static void	logfile_line_track(struct logfile *, const char *, size_t);
 static void	logfile_retry_cb(int, short, void *);
 static int	logfile_open_file(struct logfile *, int);
 
@@ -109,7 +111,7 @@ static int
 logfile_open_file(struct logfile *lf, int trunc)
 {
 	off_t	 end;
-	int	 fd, flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	int	 fd, flags = O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
 		    O_NOCTTY;
 
 	if (trunc)
@@ -124,6 +126,7 @@ logfile_open_file(struct logfile *lf, int trunc)
 		close(lf->fd);
 	lf->fd = fd;
 	lf->size = end;
+	lf->partial = 0;	/* a file of someone else's making: unknown */
 	return (0);
 }
 
@@ -153,6 +156,7 @@ logfile_rotate(struct logfile *lf)
 	if (backups == 0) {
 		if (ftruncate(lf->fd, 0) == -1)
 			return (-1);
+		lf->partial = 0;
 		return (logfile_seek_end(lf));
 	}
 	for (i = backups; i >= 1; i--) {
@@ -171,6 +175,19 @@ logfile_rotate(struct logfile *lf)
 	return (logfile_open_file(lf, 1));
 }
 
+/* Bytes went to the file: after a failure, say it works again. */
+static void
+logfile_wrote(struct logfile *lf, size_t n)
+{
+	lf->size += (off_t)n;
+	if (lf->error != NULL && n > 0) {
+		log_info("%s: %s %s: writing again", lf->job->name,
+		    lf->stream, lf->path);
+		free(lf->error);
+		lf->error = NULL;
+	}
+}
+
 /* Write buf[0..len); *done says how much went.  -1 with errno. */
 static int
 logfile_write_all(struct logfile *lf, const char *buf, size_t len,
@@ -184,11 +201,65 @@ logfile_write_all(struct logfile *lf, const char *buf, size_t len,
 			continue;
 		if (n == -1)
 			return (-1);
+		logfile_line_track(lf, buf, (size_t)n);
 		buf += n;
 		len -= (size_t)n;
 		*done += (size_t)n;
-		lf->size += n;
+		logfile_wrote(lf, (size_t)n);
 	}
+	return (0);
+}
+
+/* The bytes of buf up to and with its first newline (all, if none). */
+static size_t
+logfile_line_rest(const char *buf, size_t len)
+{
+	const char	*nl = memchr(buf, '\n', len);
+
+	return (nl != NULL ? (size_t)(nl - buf) + 1 : len);
+}
+
+/* Keep count of the bytes of the file's last line (no newline yet). */
+static void
+logfile_line_track(struct logfile *lf, const char *buf, size_t n)
+{
+	const char	*nl = memrchr(buf, '\n', n);
+
+	if (nl != NULL)
+		lf->partial = (size_t)(buf + n - (nl + 1));
+	else
+		lf->partial += n;
+}
+
+/*
+ * Rotate, taking the start of a line that is in the file but not ended
+ * (a line written over two reads) to the new file with the rest of it,
+ * if all of it fits there: lines are not cut where a read happened to
+ * end.  Returns -1 with errno.
+ */
+static int
+logfile_rotate_line(struct logfile *lf, size_t rest)
+{
+	long long	 max = lf->job->spec->log_max_bytes;
+	char		*carry;
+	size_t		 n = lf->partial, done = 0;
+	off_t		 keep = lf->size - (off_t)n;
+
+	if (n == 0 || keep <= 0 || n > LOGSTAMP_PIECE ||
+	    (long long)(n + rest) > max)
+		return (logfile_rotate(lf));
+	carry = xmalloc(n);
+	if (pread(lf->fd, carry, n, keep) != (ssize_t)n ||
+	    ftruncate(lf->fd, keep) == -1) {
+		free(carry);
+		return (logfile_rotate(lf));
+	}
+	if (logfile_rotate(lf) == -1 ||
+	    logfile_write_all(lf, carry, n, &done) == -1) {
+		free(carry);
+		return (-1);
+	}
+	free(carry);
 	return (0);
 }
 
@@ -224,7 +295,7 @@ logfile_emit(struct logfile *lf, const char *buf, size_t len, size_t *done)
 		buf += take;
 		len -= take;
 		if (len > 0 && max > 0 && (long long)(lf->size + len) > max &&
-		    logfile_rotate(lf) == -1)
+		    logfile_rotate_line(lf, logfile_line_rest(buf, len)) == -1)
 			return (-1);
 	}
 	return (0);
@@ -321,7 +392,9 @@ logfile_splice(struct logfile *lf)
 		n = splice(lf->pipe_rd, NULL, lf->fd, NULL,
 		    LOGFILE_SPLICE_CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n > 0) {
-			lf->size += n;
+			/* Unseen bytes: where their last line ends is unknown,
+			 * and nothing needs it without rotation. */
+			logfile_wrote(lf, (size_t)n);
 			continue;
 		}
 		if (n == 0 || errno == EAGAIN)
@@ -408,23 +481,33 @@ logfile_retry_cb(int fd, short events, void *arg)
 		return;
 	}
 	free(held);
-	log_info("%s: %s %s: writing again", lf->job->name, lf->stream,
-	    lf->path);
-	free(lf->error);
-	lf->error = NULL;
+	/*
+	 * Read again; the error stays until a write goes through (with
+	 * splice nothing was held, so only the next write can tell).
+	 */
 	event_add(lf->ev_read, NULL);
 }
 
-/* Move whatever the pipe holds now into the file (at shutdown). */
+/*
+ * Move what the pipe holds now into the file (before a tail is read, and
+ * at shutdown): no more than that, or a job that keeps writing would keep
+ * us here for ever.
+ */
 void
 logfile_drain(struct logfile *lf)
 {
+	ssize_t	 n;
+	int	 queued = 0;
+
 	if (lf->npending > 0) {
 		evtimer_del(lf->ev_retry);
 		logfile_retry_cb(-1, 0, lf);
 	}
-	while (lf->npending == 0 && logfile_move(lf) > 0)
-		;
+	if (ioctl(lf->pipe_rd, FIONREAD, &queued) == -1)
+		queued = 0;
+	while (queued > 0 && lf->npending == 0 &&
+	    (n = logfile_move(lf)) > 0)
+		queued -= (int)n;
 }
 
 /*
