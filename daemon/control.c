@@ -435,10 +435,18 @@ static void
 control_arm_idle(struct client *c)
 {
 	struct timeval	 tv = { CONTROL_IDLE_SEC, 0 };
+	int		 stalled;
 
-	if (c->waiter == NULL && !c->listening && c->follow == NULL &&
-	    evbuffer_get_length(c->out) < CONTROL_OUT_HIGH &&
-	    evbuffer_get_length(c->in) > 0)
+	/*
+	 * A client whose answers pile up unread is not read from either
+	 * (reading resumes once they drain) and has as long to read them as
+	 * a half request has to be finished.
+	 */
+	stalled = evbuffer_get_length(c->out) >= CONTROL_OUT_HIGH;
+	if (stalled)
+		event_del(c->ev_read);
+	if (stalled || (c->waiter == NULL && !c->listening &&
+	    c->follow == NULL && evbuffer_get_length(c->in) > 0))
 		evtimer_add(c->ev_idle, &tv);
 	else
 		evtimer_del(c->ev_idle);
@@ -451,8 +459,12 @@ control_idle_cb(int fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
-	log_warnx("client pid %ld uid %ld sent half a request and went "
-	    "quiet: closing", (long)c->pid, (long)c->uid);
+	if (evbuffer_get_length(c->out) >= CONTROL_OUT_HIGH)
+		log_warnx("client pid %ld uid %ld does not read its answers: "
+		    "closing", (long)c->pid, (long)c->uid);
+	else
+		log_warnx("client pid %ld uid %ld sent half a request and "
+		    "went quiet: closing", (long)c->pid, (long)c->uid);
 	control_client_done(c);
 }
 
@@ -519,6 +531,12 @@ control_write_cb(int fd, short events, void *arg)
 	if (n == -1 && errno != EAGAIN && errno != EINTR) {
 		control_client_done(c);
 		return;
+	}
+	if (evbuffer_get_length(c->out) < CONTROL_OUT_HIGH && !c->closing &&
+	    !event_pending(c->ev_read, EV_READ, NULL)) {
+		/* It reads again: so do we. */
+		event_add(c->ev_read, NULL);
+		control_process_pending(c);
 	}
 	if (evbuffer_get_length(c->out) > 0)
 		return;

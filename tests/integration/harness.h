@@ -197,5 +197,8 @@ Suite		*suite_output(void);
 Suite		*suite_signals(void);
 Suite		*suite_errors(void);
 Suite		*suite_lifecycle(void);
+Suite		*suite_hardening(void);
+Suite		*suite_logs(void);
+Suite		*suite_popen(void);
 
 #endif /* HARNESS_H */
