@@ -410,6 +410,7 @@ void		 job_stop_ordered(struct job *, enum job_after);
 int		 job_depends_on(const struct job *, const struct job *);
 int		 job_is_active(const struct job *);
 int		 job_signal_leader(struct job *, int, char **);
+int		 job_proc_signal(struct proc *, int);
 int		 job_signal_group(struct job *, int, char **);
 pid_t		 job_leader_pid(const struct job *);
 void		 job_proc_reaped(struct job *, struct proc *, int);

@@ -667,10 +667,10 @@ job_send_stop(struct job *job)
 		return;
 	}
 	for (i = 0; i < job->nprocs; i++) {
-		if (job->procs[i].pidfd != -1 &&
-		    pidfd_send_signal(job->procs[i].pidfd, sig, NULL, 0) == -1 &&
+		if (job_proc_signal(&job->procs[i], sig) == -1 &&
 		    errno != ESRCH)
-			log_warn("%s: pidfd_send_signal", job->name);
+			log_warn("%s: signal %s to pid %ld", job->name,
+			    sig_name(sig), (long)job->procs[i].pid);
 	}
 }
 
@@ -725,15 +725,33 @@ job_leader_pid(const struct job *job)
 	return (job->procs[0].pid);
 }
 
-/* Signal the leader through its pidfd: a reused pid is never hit. */
+/*
+ * Signal one process of a run: through its pidfd, so a reused pid is
+ * never hit.  Without one (a kernel, or valgrind, that has no
+ * pidfd_open) by pid, which is as safe here: the process is our child,
+ * and a child's pid is not reused before we reap it.
+ */
+int
+job_proc_signal(struct proc *proc, int sig)
+{
+	if (proc->reaped || proc->pid <= 1) {
+		errno = ESRCH;
+		return (-1);
+	}
+	if (proc->pidfd != -1)
+		return (pidfd_send_signal(proc->pidfd, sig, NULL, 0));
+	return (kill(proc->pid, sig));
+}
+
+/* Signal the leader. */
 int
 job_signal_leader(struct job *job, int sig, char **cause)
 {
-	if (job_leader_pid(job) == -1 || job->procs[0].pidfd == -1) {
+	if (job_leader_pid(job) == -1) {
 		xasprintf(cause, "%s: not running", job->name);
 		return (-1);
 	}
-	if (pidfd_send_signal(job->procs[0].pidfd, sig, NULL, 0) == -1) {
+	if (job_proc_signal(&job->procs[0], sig) == -1) {
 		xasprintf(cause, "%s: signal %s: %s", job->name, sig_name(sig),
 		    strerror(errno));
 		return (-1);
@@ -792,7 +810,7 @@ job_stage_reported(struct job *job, u_int stage, pid_t pid)
 		return;
 	}
 	/* Our child, not yet reaped: its pid cannot have been reused. */
-	if ((proc->pidfd = pidfd_open(pid, 0)) == -1)
+	if ((proc->pidfd = pidfd_open(pid, 0)) == -1 && errno != ENOSYS)
 		log_warn("%s: pidfd_open %ld", job->name, (long)pid);
 }
 
@@ -917,11 +935,8 @@ job_state_timer_cb(int fd, short events, void *arg)
 		    killpg(job->pgid, SIGKILL) == -1 && errno != ESRCH)
 			log_warn("%s: killpg", job->name);
 		/* Stages that left the group are killed one by one. */
-		for (i = 0; i < job->nprocs; i++) {
-			if (job->procs[i].pidfd != -1)
-				pidfd_send_signal(job->procs[i].pidfd, SIGKILL,
-				    NULL, 0);
-		}
+		for (i = 0; i < job->nprocs; i++)
+			(void)job_proc_signal(&job->procs[i], SIGKILL);
 		break;
 	default:
 		break;

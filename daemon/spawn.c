@@ -677,7 +677,8 @@ spawn_run(struct job *job, char **cause)
 	job->procs[0].pid = pid;
 	/* Not reaped yet, so this pid cannot have been reused. */
 	job->procs[0].pidfd = pidfd_open(pid, 0);
-	if (job->procs[0].pidfd == -1)
+	/* Without pidfds (ENOSYS) children are signalled by pid. */
+	if (job->procs[0].pidfd == -1 && errno != ENOSYS)
 		log_warn("%s: pidfd_open %ld", job->name, (long)pid);
 	job->pgid = pid;
 	job->group_live = 1;

@@ -876,6 +876,19 @@ harness_daemon_spawn(struct harness *h, const char *config,
 	unsetenv("JOURNAL_STREAM");
 	for (i = 0; i < h->nenv; i++)
 		setenv(h->env_names[i], h->env_values[i], 1);
+	/*
+	 * CORRAL_TEST_VALGRIND=1: corrald runs under memcheck, which makes
+	 * it exit 99 on any error or definite leak, failing the test that
+	 * stops it (jobs run natively: children are not traced).
+	 */
+	if (getenv("CORRAL_TEST_VALGRIND") != NULL) {
+		execl("/usr/bin/valgrind", "valgrind", "-q", "--leak-check=full",
+		    "--errors-for-leak-kinds=definite", "--error-exitcode=99",
+		    "--trace-children=no", CORRALD_BIN, "-v", "-c", config,
+		    (char *)NULL);
+		fprintf(stderr, "exec valgrind: %s\n", strerror(errno));
+		_exit(127);
+	}
 	execl(CORRALD_BIN, CORRALD_BIN, "-v", "-c", config, (char *)NULL);
 	fprintf(stderr, "exec %s: %s\n", CORRALD_BIN, strerror(errno));
 	_exit(127);
