@@ -1162,6 +1162,21 @@ harness_rm_cb(const char *path, const struct stat *sb, int type,
 	return (0);
 }
 
+/* Copy a file (corrald's stderr) to ours, for the test's log. */
+static void
+harness_show_file(const char *path)
+{
+	char	 buf[4096];
+	FILE	*f;
+	size_t	 n;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		fwrite(buf, 1, n, stderr);
+	fclose(f);
+}
+
 /*
  * Tear the fixture down: corrald is asked to stop (and killed if it will
  * not), anything left of its jobs is killed, the directory is removed.
@@ -1170,11 +1185,15 @@ void
 harness_free(struct harness *h)
 {
 	u_int	 i;
+	int	 rc, valgrind_failed;
 
 	if (h == NULL)
 		return;
-	harness_daemon_stop(h, 5.0);
+	rc = harness_daemon_stop(h, 5.0);
 	harness_kill_leftovers(h);
+	valgrind_failed = rc == 99 && getenv("CORRAL_TEST_VALGRIND") != NULL;
+	if (valgrind_failed)
+		harness_show_file(h->daemon_err);
 	nftw(h->dir, harness_rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 	for (i = 0; i < HARNESS_MAX_LIVE; i++) {
 		if (harness_live[i] == h)
@@ -1185,6 +1204,13 @@ harness_free(struct harness *h)
 		free(h->env_values[i]);
 	}
 	free(h);
+	/*
+	 * Under CORRAL_TEST_VALGRIND, memcheck's exit code 99 (an error or a
+	 * definite leak, its report copied above from corrald's stderr)
+	 * fails the test, whichever way corrald was stopped.
+	 */
+	if (valgrind_failed)
+		ck_abort_msg("valgrind found errors in corrald (exit 99)");
 }
 
 /* A test that returned without freeing its fixture: clean up for it. */
