@@ -790,6 +790,7 @@ harness_new_stopped(const char *body)
 	}
 	h = xcalloc(1, sizeof *h);
 	h->daemon_pid = -1;
+	h->listen_fd = -1;
 	snprintf(tmpl, sizeof tmpl, "%s/test.XXXXXX", harness_casedir[0] !=
 	    '\0' ? harness_casedir : "/tmp");
 	if (mkdtemp(tmpl) == NULL)
@@ -853,7 +854,14 @@ harness_daemon_spawn(struct harness *h, const char *config,
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
 		_exit(127);
 	child_stdio(errfile, errfile);
-	close_range(3, ~0U, 0);
+	/* A socket of ours to pass, as systemd passes its own: fd 3. */
+	if (h->listen_fd != -1) {
+		if (h->listen_fd == 3)
+			fcntl(3, F_SETFD, 0);
+		else if (dup2(h->listen_fd, 3) == -1)
+			_exit(127);
+	}
+	close_range(h->listen_fd != -1 ? 4 : 3, ~0U, 0);
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
@@ -876,6 +884,13 @@ harness_daemon_spawn(struct harness *h, const char *config,
 	unsetenv("JOURNAL_STREAM");
 	for (i = 0; i < h->nenv; i++)
 		setenv(h->env_names[i], h->env_values[i], 1);
+	if (h->listen_fd != -1) {
+		char	 pidstr[32];
+
+		snprintf(pidstr, sizeof pidstr, "%ld", (long)getpid());
+		setenv("LISTEN_FDS", "1", 1);
+		setenv("LISTEN_PID", pidstr, 1);
+	}
 	/*
 	 * CORRAL_TEST_VALGRIND=1: corrald runs under memcheck, which makes
 	 * it exit 99 on any error or definite leak, failing the test that

@@ -62,6 +62,13 @@ struct harness {
 	 * itself) ignored, as GNU make leaves them for its children.
 	 */
 	int	 ignore_reserved_signals;
+
+	/*
+	 * A listening socket to hand corrald as descriptor 3, with
+	 * LISTEN_FDS=1 and LISTEN_PID, as systemd's socket activation does;
+	 * -1 (the default) for none.
+	 */
+	int	 listen_fd;
 };
 
 /* What /proc/PID/stat says about a process. */
@@ -200,5 +207,6 @@ Suite		*suite_lifecycle(void);
 Suite		*suite_hardening(void);
 Suite		*suite_logs(void);
 Suite		*suite_popen(void);
+Suite		*suite_reexec(void);
 
 #endif /* HARNESS_H */

@@ -15,7 +15,8 @@ main(void)
 {
 	Suite		*(*suites[])(void) = {
 		suite_session, suite_output, suite_signals, suite_errors,
-		suite_lifecycle, suite_logs, suite_popen, suite_hardening
+		suite_lifecycle, suite_logs, suite_popen, suite_hardening,
+		suite_reexec
 	};
 	SRunner		*sr;
 	size_t		 i;
