@@ -657,8 +657,9 @@ control_client_free_cb(int fd, short events, void *arg)
 }
 
 /*
- * At exit: write what every client is owed, waiting a little for slow
- * readers, so `corralctl shutdown` gets its answer.
+ * At exit, or before a re-execution: write what every client is owed,
+ * waiting a little for slow readers, so `corralctl shutdown` gets its
+ * answer.  control_resume_all() undoes it, if the loop goes on after all.
  */
 void
 control_flush_all(void)
@@ -677,4 +678,30 @@ control_flush_all(void)
 				break;
 		}
 	}
+}
+
+/*
+ * Back to what the loop needs of a client's socket: non-blocking, and no
+ * send timeout (which control_flush_all() set).  A blocking socket would
+ * let one client that does not read stall corrald.
+ */
+void
+control_set_nonblocking(int fd)
+{
+	struct timeval	 tv = { 0, 0 };
+	int		 flags;
+
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	if ((flags = fcntl(fd, F_GETFL)) != -1)
+		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+/* After control_flush_all(), when the re-execution did not happen. */
+void
+control_resume_all(void)
+{
+	struct client	*c;
+
+	TAILQ_FOREACH(c, &cd->clients, entry)
+		control_set_nonblocking(c->fd);
 }

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,19 @@ usage(int code)
 	exit(code);
 }
 
+/* A descriptor number given by a re-executing corrald. */
+static int
+fd_arg(const char *arg)
+{
+	char	*end;
+	long	 fd;
+
+	fd = strtol(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || fd < 0 || fd > INT_MAX)
+		usage(2);
+	return ((int)fd);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -32,14 +46,20 @@ main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		/* Given by a re-executing corrald to its new image. */
 		{ "restore", required_argument, NULL, 'R' },
+		{ "rollback", required_argument, NULL, 'B' },
+		{ "rolled-back", required_argument, NULL, 'F' },
+		/* Asked by a re-executing corrald of the program first. */
+		{ "snapshot-version", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct config	*config;
+	struct reexec_opts ropts = { -1, -1, NULL };
 	const char	*config_path = CORRAL_DEFAULT_CONFIG;
 	const char	*socket_path = NULL;
-	char		*cause = NULL, *end;
-	int		 ch, check_only = 0, verbose = 0, restore_fd = -1;
+	char		*cause = NULL;
+	int		 ch, check_only = 0, verbose = 0;
 
 	while ((ch = getopt_long(argc, argv, "c:s:tvhV", longopts,
 	    NULL)) != -1) {
@@ -62,11 +82,19 @@ main(int argc, char **argv)
 			printf("corrald %s\n", PACKAGE_VERSION);
 			return (0);
 		case 'R':
-			/* Given by a re-executing corrald, to its new image. */
-			restore_fd = (int)strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || restore_fd < 0)
-				usage(2);
+			ropts.restore_fd = fd_arg(optarg);
 			break;
+		case 'B':
+			ropts.rollback_fd = fd_arg(optarg);
+			break;
+		case 'F':
+			ropts.rolled_back = optarg;
+			break;
+		case 'S':
+			/* What a corrald must say to be re-executed into. */
+			printf("corrald %s snapshot %d\n", PACKAGE_VERSION,
+			    SNAPSHOT_VERSION);
+			return (0);
 		default:
 			usage(2);
 		}
@@ -74,8 +102,8 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage(2);
 	log_init("corrald", verbose);
-	if (restore_fd != -1)
-		return (server_restore(argv, config_path, restore_fd));
+	if (ropts.restore_fd != -1)
+		return (server_restore(argv, config_path, &ropts));
 
 	if ((config = config_load(config_path, &cause)) == NULL) {
 		fprintf(stderr, "%s\n", cause);

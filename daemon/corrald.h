@@ -269,6 +269,40 @@ struct job {
 };
 TAILQ_HEAD(jobs, job);
 
+/*
+ * A program being asked, as a child of corrald, whether it is a corrald
+ * that can take over (--snapshot-version), before corrald execs it.
+ */
+struct reexec_probe {
+	char		*path;
+	pid_t		 pid;
+	int		 reaped;
+	int		 status;		/* once reaped */
+	int		 fd;			/* its stdout */
+	int		 eof;
+	struct event	*ev_read;
+	struct event	*ev_timer;	/* its deadline, then the exec */
+	char		 out[128];		/* what it said */
+	size_t		 nout;
+	int		 overflow;		/* it said more than that */
+	char		 version[64];		/* its corrald version */
+	int		 answered;		/* exited, and said it all */
+	u_int		 tries;			/* of the exec, while jobs spawn */
+};
+
+/* What a re-executing corrald gives its new image on the command line. */
+#define REEXEC_OPT_RESTORE	"--restore="	/* the snapshot's memfd */
+#define REEXEC_OPT_ROLLBACK	"--rollback="	/* the old program */
+#define REEXEC_OPT_ROLLED_BACK	"--rolled-back="	/* why it went back */
+#define REEXEC_OPT_PROBE	"--snapshot-version"
+
+/* The hidden options above, as main() parsed them. */
+struct reexec_opts {
+	int		 restore_fd;
+	int		 rollback_fd;		/* -1: none */
+	const char	*rolled_back;		/* NULL: not a rollback */
+};
+
 /* A connected control client. */
 struct client {
 	int		 fd;
@@ -374,6 +408,15 @@ struct corrald {
 	}		*unclaimed;
 	u_int		 nunclaimed;
 	u_int		 nspawning;	/* jobs with an open report pipe */
+
+	/* The program asked whether it can take over, before a reexec. */
+	struct reexec_probe *reexec;
+
+	/*
+	 * Sessions of jobs that a re-executed image could not take up (its
+	 * state was unreadable): left running, never started twice.
+	 */
+	json_t		*strays;
 };
 extern struct corrald *cd;
 
@@ -382,7 +425,9 @@ extern const struct cmd_entry cmd_shutdown_entry;
 /* server.c */
 int		 server_main(char **, const char *, struct config *,
 		     const char *);
-int		 server_restore(char **, const char *, int);
+int		 server_restore(char **, const char *,
+		     const struct reexec_opts *);
+void		 server_mask_signals(int);
 int		 server_mkdirs(const char *, mode_t, char **);
 void		 server_reopen_logs(void);
 void		 corrald_shutdown(void);
@@ -433,6 +478,8 @@ void		 state_changed(void);
 void		 state_save(void);
 void		 state_remove(void);
 void		 state_clean_predecessor(void);
+void		 state_keep_strays(void);
+int		 state_stray_running(const char *, char **);
 
 /* snapshot.c */
 #define SNAPSHOT_VERSION	1
@@ -442,8 +489,13 @@ int		 snapshot_check(json_t *, char **);
 int		 snapshot_apply(json_t *, int *, char **);
 
 /* reexec.c */
-int		 reexec_start(struct client *, const char *, char **);
-int		 reexec_restore(int);
+int		 reexec_start(const char *, char **);
+int		 reexec_probe_reaped(pid_t, int);
+void		 reexec_cancel(void);
+int		 reexec_restore(const struct reexec_opts *, char **);
+void		 reexec_rollback(const struct reexec_opts *, const char *);
+void		 reexec_tell_stranded_clients(void);
+extern const struct cmd_entry cmd_reexec_entry;
 
 /* spawn.c */
 int		 spawn_run(struct job *, char **);
@@ -488,6 +540,8 @@ void		 control_client_done(struct client *);
 void		 control_process_pending(struct client *);
 void		 control_close_passed(struct client *);
 void		 control_flush_all(void);
+void		 control_resume_all(void);
+void		 control_set_nonblocking(int);
 
 /* cmd-run.c */
 void		 cmd_run_client_gone(struct waiter *);

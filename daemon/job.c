@@ -441,6 +441,9 @@ job_spawn(struct job *job)
 	rec->start = job_wallclock();
 	clock_gettime(CLOCK_MONOTONIC, &job->started);
 
+	/* Never two instances of a job, even one corrald lost track of. */
+	if (state_stray_running(job->name, &cause) == -1)
+		goto failed;
 	if (job->spec->ready == READY_NOTIFY) {
 		if (notify_job_open(job, &cause) == -1)
 			goto failed;

@@ -1,6 +1,7 @@
 /*
  * reap.c -- collecting every child that ends: job processes, pipeline
- * stages, and (corrald being a child subreaper) the orphans jobs leave.
+ * stages, the program a reexec asks what it is, and (corrald being a
+ * child subreaper) the orphans jobs leave.
  *
  * A pipeline stage is created by its leader with clone(CLONE_PARENT), so it
  * can end and be reaped here before the leader's report of its pid has
@@ -84,6 +85,8 @@ reap_children(void)
 			job_proc_reaped(job, proc, status);
 			continue;
 		}
+		if (reexec_probe_reaped(pid, status))
+			continue;
 		if (cd->nspawning > 0)
 			reap_unclaimed_add(pid, status);
 		else

@@ -13,6 +13,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,11 @@ static void	server_signal_cb(int, short, void *);
 static void	server_reload(void);
 static void	server_reexec(void);
 static void	server_shutdown_check_cb(int, short, void *);
+
+/* The signals corrald handles. */
+static const int server_signals[] = {
+	SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2
+};
 
 /* mkdir -p, with mode for the directories it creates. */
 int
@@ -94,6 +100,24 @@ server_activated_socket(void)
 	return (SD_LISTEN_FDS_START);
 }
 
+/*
+ * Block (SIG_BLOCK) or unblock (SIG_UNBLOCK) the signals corrald handles.
+ * They are blocked across a re-execution, where a signal would otherwise
+ * find the default action (for most of them: the end of corrald); the new
+ * image unblocks them once it handles them, and gets any that came.
+ */
+void
+server_mask_signals(int how)
+{
+	sigset_t	 set;
+	u_int		 i;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof server_signals / sizeof server_signals[0]; i++)
+		sigaddset(&set, server_signals[i]);
+	sigprocmask(how, &set, NULL);
+}
+
 static void
 server_add_signal(int sig)
 {
@@ -137,7 +161,7 @@ server_reexec(void)
 	char	*cause;
 
 	log_info("received SIGUSR2: re-executing");
-	if (reexec_start(NULL, NULL, &cause) == -1) {
+	if (reexec_start(NULL, &cause) == -1) {
 		log_warnx("reexec: %s", cause);
 		free(cause);
 	}
@@ -257,7 +281,9 @@ server_exit(void)
 		event_free(cd->ev_schedule);
 	if (cd->ev_state_save != NULL)
 		event_free(cd->ev_state_save);
+	reexec_cancel();
 	state_remove();
+	json_decref(cd->strays);
 	notify_free();
 	/* Run the deferred frees of the clients closed above. */
 	event_base_loop(cd->base, EVLOOP_NONBLOCK);
@@ -273,6 +299,8 @@ server_exit(void)
 static void
 server_setup(char **argv)
 {
+	u_int	 i;
+
 	cd = xcalloc(1, sizeof *cd);
 	cd->argv = argv;
 	cd->socket_fd = -1;
@@ -286,12 +314,10 @@ server_setup(char **argv)
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_warn("PR_SET_CHILD_SUBREAPER");
 	server_raise_nofile();
-	server_add_signal(SIGCHLD);
-	server_add_signal(SIGTERM);
-	server_add_signal(SIGINT);
-	server_add_signal(SIGHUP);
-	server_add_signal(SIGUSR1);
-	server_add_signal(SIGUSR2);
+	for (i = 0; i < sizeof server_signals / sizeof server_signals[0]; i++)
+		server_add_signal(server_signals[i]);
+	/* A re-executing image blocked them: handled now. */
+	server_mask_signals(SIG_UNBLOCK);
 }
 
 /* The loop, until every job has stopped; then exit 0. */
@@ -362,10 +388,11 @@ server_main(char **argv, const char *config_path, struct config *config,
 
 /*
  * The listening socket the old image left open, found by looking: a
- * snapshot that cannot be read cannot say which it is.
+ * snapshot that cannot be read cannot say which it is.  *path gets the
+ * path it is bound to (to be freed), which names the state file.
  */
 static int
-server_find_listener(void)
+server_find_listener(char **path)
 {
 	struct sockaddr_un	 sun;
 	socklen_t		 len;
@@ -376,32 +403,53 @@ server_find_listener(void)
 		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == -1 ||
 		    !on)
 			continue;
+		memset(&sun, 0, sizeof sun);
 		len = sizeof sun;
 		if (getsockname(fd, (struct sockaddr *)&sun, &len) == 0 &&
-		    sun.sun_family == AF_UNIX)
+		    sun.sun_family == AF_UNIX) {
+			*path = sun.sun_path[0] != '\0' ? xstrndup(sun.sun_path,
+			    sizeof sun.sun_path) : NULL;
 			return (fd);
+		}
 	}
 	return (-1);
 }
 
 /*
- * In the image started by a re-execution: take up the state in
- * restore_fd.  If it cannot be read, the safe course: serve the control
- * socket with the config's jobs all left STOPPED, so that nothing is
- * killed and nothing is started twice; the old image's processes run on
- * (and are reaped when they end) until an operator sees to them.
+ * In the image started by a re-execution: take up the state.  If it
+ * cannot be read, the old program is exec'd again on it (and takes it
+ * up, and says why to the requester).  If even that is not possible, the
+ * safe course: serve the control socket with the config's jobs all left
+ * STOPPED, so that nothing is killed and nothing is started twice (a job
+ * whose old session runs on cannot be started, see state_keep_strays());
+ * the old image's processes run on (and are reaped when they end) until
+ * an operator sees to them, and its clients are told.
  */
 int
-server_restore(char **argv, const char *config_path, int restore_fd)
+server_restore(char **argv, const char *config_path,
+    const struct reexec_opts *o)
 {
 	struct config	*config;
-	char		*cause;
+	char		*cause = NULL, *path;
 	int		 fd;
 	u_int		 i;
 
 	server_setup(argv);
-	if (reexec_restore(restore_fd) == 0)
+	/* Not to be inherited by jobs, nor by a rolled-back image. */
+	if (o->rollback_fd != -1)
+		fcntl(o->rollback_fd, F_SETFD, FD_CLOEXEC);
+	if (reexec_restore(o, &cause) == 0) {
+		close(o->restore_fd);
+		if (o->rollback_fd != -1)
+			close(o->rollback_fd);
 		return (server_run());
+	}
+	log_warnx("reexec: cannot use the state: %s", cause);
+	reexec_rollback(o, cause);
+	free(cause);
+	close(o->restore_fd);
+	if (o->rollback_fd != -1)
+		close(o->rollback_fd);
 
 	log_warnx("reexec: the state could not be used: leaving every job "
 	    "STOPPED and any process of the old image running; see "
@@ -416,9 +464,10 @@ server_restore(char **argv, const char *config_path, int restore_fd)
 	}
 	cd->config = config;
 	cd->config_path = config_path;
-	if ((fd = server_find_listener()) != -1)
-		control_adopt(fd, config->socket_path, 0);
-	else if (control_listen(config->socket_path, config->socket_mode,
+	if ((fd = server_find_listener(&path)) != -1) {
+		control_adopt(fd, path != NULL ? path : config->socket_path, 0);
+		free(path);
+	} else if (control_listen(config->socket_path, config->socket_mode,
 	    config->socket_group, &cause) == -1) {
 		log_warnx("%s", cause);
 		free(cause);
@@ -427,5 +476,7 @@ server_restore(char **argv, const char *config_path, int restore_fd)
 	for (i = 0; i < config->nspecs; i++)
 		job_create(config->specs[i]);
 	config->nspecs = 0;
+	state_keep_strays();
+	reexec_tell_stranded_clients();
 	return (server_run());
 }

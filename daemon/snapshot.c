@@ -711,6 +711,31 @@ snapshot_name_repeated(json_t *seen, json_t *j)
 }
 
 /*
+ * What the requester sent after its request, if anything (optional): at
+ * most as much as a client may have waiting, in base64.
+ */
+static void
+snapshot_check_input(struct snapshot_ck *ck, json_t *v)
+{
+	const char	*text;
+	char		*bytes;
+	size_t		 len;
+
+	if (v == NULL)
+		return;
+	if ((text = json_string_value(v)) == NULL ||
+	    strlen(text) > 4 * PROTO_LINE_MAX) {
+		ck_fail(ck, "bad \"requester_input\"");
+		return;
+	}
+	if ((bytes = base64_decode(text, strlen(text), &len)) == NULL) {
+		ck_fail(ck, "\"requester_input\" is not base64");
+		return;
+	}
+	free(bytes);
+}
+
+/*
  * Check the whole document; *cause says what is wrong.  Nothing is used
  * or kept: safe on any input.
  */
@@ -739,6 +764,7 @@ snapshot_check(json_t *o, char **cause)
 	(void)ck_fd(&ck, o, "requester_fd", 1);
 	(void)ck_int(&ck, o, "nofile_cur", 0, INT64_MAX);
 	(void)ck_int(&ck, o, "nofile_max", 0, INT64_MAX);
+	snapshot_check_input(&ck, json_object_get(o, "requester_input"));
 	jobs = ck_get(&ck, o, "jobs");
 	if (jobs != NULL && (!json_is_array(jobs) ||
 	    json_array_size(jobs) > SNAPSHOT_MAX_JOBS))

@@ -43,6 +43,8 @@
 #define STATE_MAX_JOBS		65536
 
 static void	state_save_cb(int, short, void *);
+static u_int	state_session_members(pid_t, pid_t **, unsigned long long *);
+static void	state_prune_strays(void);
 
 /* What /proc/PID/stat says of a process: session and start time. */
 static int
@@ -140,6 +142,11 @@ state_save(void)
 		    "name", job->name, "session", (json_int_t)job->pgid,
 		    "stop_signal", job->spec->stop_signal));
 	}
+	/* Sessions nobody supervises are named until they are over. */
+	if (cd->strays != NULL) {
+		state_prune_strays();
+		json_array_extend(jobs, cd->strays);
+	}
 	obj = json_pack("{s:i,s:I,s:I,s:o}", "version", STATE_VERSION,
 	    "corrald", (json_int_t)getpid(),
 	    "written", (json_int_t)state_now_ticks(), "jobs", jobs);
@@ -169,12 +176,23 @@ out:
 	free(path);
 }
 
-/* At a clean exit nothing is left running: the file goes. */
+/*
+ * At a clean exit nothing is left running: the file goes -- unless it
+ * names sessions of a re-execution that could not read its state, which
+ * the next corrald is to stop before it starts the jobs again.
+ */
 void
 state_remove(void)
 {
 	char	*path;
 
+	if (cd->strays != NULL) {
+		state_prune_strays();
+		if (json_array_size(cd->strays) > 0) {
+			state_save();
+			return;
+		}
+	}
 	if ((path = state_path()) == NULL)
 		return;
 	unlink(path);
@@ -225,11 +243,24 @@ state_signal_session(pid_t sid, int sig)
 
 	n = state_session_members(sid, &pids, &oldest);
 	for (i = 0; i < n; i++) {
-		if ((pidfd = pidfd_open(pids[i], 0)) == -1)
+		pidfd = pidfd_open(pids[i], 0);
+		if (pidfd == -1 && errno != ENOSYS)
 			continue;
-		if (state_proc_stat(pids[i], &s, &start) == 0 && s == sid)
+		if (state_proc_stat(pids[i], &s, &start) != 0 || s != sid) {
+			if (pidfd != -1)
+				close(pidfd);
+			continue;
+		}
+		/*
+		 * Without pidfds (ENOSYS: an old kernel, or valgrind) the
+		 * pid was just seen in the session: the best there is.
+		 */
+		if (pidfd == -1)
+			kill(pids[i], sig);
+		else {
 			pidfd_send_signal(pidfd, sig, NULL, 0);
-		close(pidfd);
+			close(pidfd);
+		}
 	}
 	free(pids);
 	return (n);
@@ -377,4 +408,102 @@ state_clean_predecessor(void)
 out:
 	json_decref(obj);
 	free(path);
+}
+
+/*
+ * After a re-execution whose state could not be read (server_restore()):
+ * the sessions the state file names run on, and corrald has lost track of
+ * them.  Kept as strays, so that none of those jobs is started a second
+ * time while its old session runs, and so that the file goes on naming
+ * them.
+ */
+void
+state_keep_strays(void)
+{
+	json_t			*obj, *jobs, *j;
+	json_error_t		 jerr;
+	const char		*name;
+	char			*path;
+	unsigned long long	 written, oldest;
+	json_int_t		 sid;
+	pid_t			*pids;
+	size_t			 i;
+	u_int			 n;
+
+	if ((path = state_path()) == NULL)
+		return;
+	obj = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	free(path);
+	jobs = json_object_get(obj, "jobs");
+	if (obj == NULL || json_integer_value(json_object_get(obj,
+	    "version")) != STATE_VERSION || !json_is_array(jobs) ||
+	    !json_is_integer(json_object_get(obj, "written")) ||
+	    json_array_size(jobs) > STATE_MAX_JOBS) {
+		json_decref(obj);
+		return;
+	}
+	written = (unsigned long long)json_integer_value(json_object_get(obj,
+	    "written"));
+	cd->strays = json_array();
+	json_array_foreach(jobs, i, j) {
+		name = json_string_value(json_object_get(j, "name"));
+		sid = json_integer_value(json_object_get(j, "session"));
+		if (name == NULL || sid <= 1 || sid > 0x7fffffff)
+			continue;
+		n = state_session_members((pid_t)sid, &pids, &oldest);
+		free(pids);
+		/* Gone, or younger than the file: not that session. */
+		if (n == 0 || oldest > written)
+			continue;
+		log_warnx("%s: session %ld (%u process%s) runs on, "
+		    "unsupervised", name, (long)sid, n, n == 1 ? "" : "es");
+		json_array_append(cd->strays, j);
+	}
+	json_decref(obj);
+}
+
+/* Forget the strays whose sessions are over. */
+static void
+state_prune_strays(void)
+{
+	unsigned long long	 oldest;
+	pid_t			*pids;
+	size_t			 i;
+	u_int			 n;
+
+	for (i = 0; i < json_array_size(cd->strays); i++) {
+		n = state_session_members((pid_t)json_integer_value(
+		    json_object_get(json_array_get(cd->strays, i), "session")),
+		    &pids, &oldest);
+		free(pids);
+		if (n == 0)
+			json_array_remove(cd->strays, i--);
+	}
+}
+
+/*
+ * May job name be spawned?  Not while a stray session of it runs: -1,
+ * with *cause.
+ */
+int
+state_stray_running(const char *name, char **cause)
+{
+	json_t		*j;
+	const char	*stray;
+	size_t		 i;
+
+	if (cd->strays == NULL)
+		return (0);
+	state_prune_strays();
+	json_array_foreach(cd->strays, i, j) {
+		stray = json_string_value(json_object_get(j, "name"));
+		if (stray == NULL || strcmp(stray, name) != 0)
+			continue;
+		xasprintf(cause, "session %lld of this job, which a reexec "
+		    "could not take over, is still running: stop it first",
+		    (long long)json_integer_value(json_object_get(j,
+		    "session")));
+		return (-1);
+	}
+	return (0);
 }

@@ -689,19 +689,25 @@ START_TEST(test_failed_exec_changes_nothing)
 	struct harness	*h;
 	struct job_id	 id;
 	struct bg_proc	 follower;
-	char		*noexec, *garbage, *go, *out = NULL;
+	char		*noexec, *garbage, *go, *rugpull, *out = NULL;
+	double		 t0, took, worst = 0;
 	u_int		 nfds;
+	int		 stalled, i;
 
 	h = harness_new("jobs = ( { name = \"a\"; start_seconds = 0;"
 	    " shell = \"i=0; while :; do i=$((i + 1)); echo $i;"
-	    " if [ -e go ]; then echo go; rm go; fi; sleep 0.05; done\"; }"
-	    " );\n");
+	    " if [ -e go ]; then echo go; rm go; fi; sleep 0.05; done\"; },"
+	    "\n { name = \"loud\"; autostart = false; start_seconds = 0;"
+	    " shell = \"yes 0123456789abcdef0123456789abcdef\"; } );\n");
 	assert_state(h, "a", "RUNNING", HARNESS_WAIT);
 	job_id_get(h, "a", &id);
 	noexec = harness_path(h, "noexec");
 	file_write(noexec, "#!/bin/sh\nexit 0\n");
 	garbage = write_program(h, "garbage", "this is no program\n");
 	go = harness_path(h, "go");
+	/* A stopped job keeps its log files: loud's count from now on. */
+	ck_assert_int_eq(ctl_run(h, NULL, NULL, "start", "loud", NULL), 0);
+	ck_assert_int_eq(ctl_run(h, NULL, NULL, "stop", "loud", NULL), 0);
 	check_daemon_fds(h, daemon_fds(h, NULL, 0), "at first");
 	nfds = daemon_fds(h, NULL, 0);
 
@@ -726,10 +732,42 @@ START_TEST(test_failed_exec_changes_nothing)
 	bg_finish(&follower, HARNESS_WAIT, NULL, NULL);
 	check_daemon_fds(h, nfds, "after the failed reexecs");
 
+	/*
+	 * A program that passes for corrald when asked, then cannot be
+	 * exec'd: the exec itself fails, after every client was flushed.
+	 * Those go back to non-blocking, or one that does not read (here a
+	 * `logs -f` of a job that writes all it can) would stall corrald.
+	 */
+	ck_assert_int_eq(ctl_run(h, NULL, NULL, "start", "loud", NULL), 0);
+	stalled = raw_connect(h);
+	raw_send_str(stalled, "{\"v\":1,\"cmd\":\"logs\",\"jobs\":"
+	    "[\"loud\"],\"follow\":true}\n");
+	rugpull = write_program(h, "rugpull", "#!/bin/sh\n"
+	    "case $1 in --snapshot-version)\n"
+	    "  chmod a-x \"$0\"; exec " CORRALD_BIN " \"$1\";;\n"
+	    "esac\n"
+	    "exit 1\n");
+	reexec_fails(h, rugpull, "Permission denied");
+	for (i = 0; i < 10; i++) {
+		t0 = now_mono();
+		ck_assert_int_eq(ctl_run(h, NULL, NULL, "status", NULL), 0);
+		took = now_mono() - t0;
+		if (took > worst)
+			worst = took;
+	}
+	ck_assert_msg(worst < 0.5, "status took %.3f s behind a client that "
+	    "does not read", worst);
+	close(stalled);
+	ck_assert_int_eq(ctl_run(h, NULL, NULL, "stop", "loud", NULL), 0);
+	ck_assert_int_eq(daemon_restores(h), 0);
+	job_id_check(h, "a", &id);
+	check_daemon_fds(h, nfds, "after the exec that failed");
+
 	/* And a real reexec still works after them. */
 	reexec_ok(h);
 	job_id_check(h, "a", &id);
 	check_daemon_fds(h, nfds, "after the reexec");
+	free(rugpull);
 	free(out);
 	free(noexec);
 	free(garbage);
@@ -766,6 +804,45 @@ START_TEST(test_sigusr2)
 	ck_assert_int_eq(ctl_run(h, NULL, NULL, "status", NULL), 0);
 	ck_assert_int_eq(harness_daemon_stop(h, HARNESS_WAIT), 0);
 	ck_assert(wait_proc_gone(id.pid, HARNESS_WAIT) || !proc_alive(id.pid));
+	harness_free(h);
+}
+END_TEST
+
+/*
+ * Signals that come while corrald re-executes itself are not lost, and
+ * do not find the default action (which for SIGUSR1 would end corrald):
+ * a storm of SIGUSR1 (reopen the logs) through ten reexecs.
+ */
+START_TEST(test_signals_during_reexec)
+{
+	struct harness	*h;
+	struct job_id	 id;
+	pid_t		 storm;
+	int		 i;
+
+	h = harness_new("jobs = ( { name = \"a\"; start_seconds = 0;"
+	    " command = [\"sleep\", \"1000\"]; } );\n");
+	assert_state(h, "a", "RUNNING", HARNESS_WAIT);
+	job_id_get(h, "a", &id);
+	fflush(NULL);
+	if ((storm = fork()) == 0) {
+		for (;;) {
+			if (kill(h->daemon_pid, SIGUSR1) == -1)
+				_exit(1);
+			pause_ms(1);
+		}
+	}
+	ck_assert_int_ne(storm, -1);
+	for (i = 0; i < 10; i++)
+		reexec_ok(h);
+	kill(storm, SIGKILL);
+	ck_assert_int_eq(wait_child_exit(storm, HARNESS_WAIT), 128 + SIGKILL);
+	check_daemon_same(h);
+	job_id_check(h, "a", &id);
+	ck_assert_int_gt(daemon_log_count(h, "received SIGUSR1"), 10);
+	/* And one SIGTERM, at any time, still stops it all. */
+	ck_assert_int_eq(harness_daemon_stop(h, HARNESS_WAIT), 0);
+	ck_assert(!proc_alive(id.pid));
 	harness_free(h);
 }
 END_TEST
@@ -1009,10 +1086,20 @@ START_TEST(test_requester_nonblocking)
 	    " shell = \"yes 0123456789abcdef0123456789abcdef\"; } );\n");
 	assert_state(h, "loud", "RUNNING", HARNESS_WAIT);
 	fd = raw_connect(h);
-	raw_send_str(fd, "{\"v\":1,\"cmd\":\"reexec\"}\n");
+	/* A request sent behind the reexec is served by the new image. */
+	raw_send_str(fd, "{\"v\":1,\"cmd\":\"reexec\"}\n"
+	    "{\"v\":1,\"cmd\":\"pid\",\"jobs\":[\"loud\"]}\n");
 	answer = raw_recv(fd);
 	ck_assert(json_is_true(json_object_get(answer, "ok")));
+	ck_assert_str_eq(json_string_value(json_object_get(answer,
+	    "version")), PACKAGE_VERSION);
 	json_decref(answer);
+	answer = raw_recv(fd);
+	ck_assert(json_is_true(json_object_get(answer, "ok")));
+	ck_assert_int_eq(json_integer_value(json_object_get(answer, "pid")),
+	    job_pid(h, "loud"));
+	json_decref(answer);
+	ck_assert_int_eq(daemon_restores(h), 1);
 	raw_send_str(fd, "{\"v\":1,\"cmd\":\"status\"}\n");
 	answer = raw_recv(fd);
 	ck_assert(json_is_true(json_object_get(answer, "ok")));
@@ -1067,6 +1154,183 @@ START_TEST(test_not_corrald_refused)
 }
 END_TEST
 
+/*
+ * A wrapper that is corrald for every purpose but one: before the new
+ * image starts, it does what is in the shell snippet act (with $n the
+ * descriptor of the state), e.g. reads the state away or overwrites it.
+ */
+static char *
+write_wrapper(struct harness *h, const char *name, const char *act)
+{
+	char	*text, *path;
+
+	/* bash: dash takes no descriptor above 9 in a redirection. */
+	xasprintf(&text, "#!/bin/bash\n"
+	    "for a do\n"
+	    "  shift\n"
+	    "  case $a in\n"
+	    "  --restore=*) n=${a#--restore=};;\n"
+	    "  esac\n"
+	    "  set -- \"$@\" \"$a\"\n"
+	    "done\n"
+	    "if [ -n \"$n\" ]; then %s; fi\n"
+	    "exec %s \"$@\"\n", act, CORRALD_BIN);
+	path = write_program(h, name, text);
+	free(text);
+	return (path);
+}
+
+/*
+ * The new image cannot read the state (here a wrapper has read it away
+ * first): the old image takes over again, and nothing has changed -- the
+ * same jobs with the same processes, logs still written, the requester
+ * told why it failed.
+ */
+START_TEST(test_unreadable_state_rolls_back)
+{
+	struct harness	*h;
+	struct job_id	 id;
+	char		*wrapper, *err = NULL, *log, *go;
+	int		 rc;
+
+	h = harness_new("jobs = ( { name = \"a\"; start_seconds = 0;"
+	    " shell = \"while :; do if [ -e go ]; then echo go; rm go; fi;"
+	    " sleep 0.02; done\"; } );\n");
+	assert_state(h, "a", "RUNNING", HARNESS_WAIT);
+	job_id_get(h, "a", &id);
+	wrapper = write_wrapper(h, "eat-state",
+	    "cat <&$n >/dev/null");
+	log = harness_path(h, "log/a.out");
+	go = harness_path(h, "go");
+
+	rc = ctl_run(h, NULL, &err, "reexec", "--binary", wrapper, NULL);
+	ck_assert_msg(rc == 1 && contains(err, "could not take over"),
+	    "reexec: exit %d [%s]", rc, err);
+	free(err);
+	check_daemon_same(h);
+	wait_log_count(h, "cannot use the state", 1);
+	check_state(h, "a", "RUNNING");
+	job_id_check(h, "a", &id);
+	ck_assert_int_eq(status_int(h, "a", "restarts"), 0);
+	file_write(go, "");
+	ck_assert(wait_file_contains(log, "go\n", HARNESS_WAIT));
+	/* Fully itself again: it can be re-executed for real. */
+	reexec_ok(h);
+	job_id_check(h, "a", &id);
+	ck_assert_int_eq(harness_daemon_stop(h, HARNESS_WAIT), 0);
+	ck_assert(!proc_alive(id.pid));
+	free(wrapper);
+	free(log);
+	free(go);
+	harness_free(h);
+}
+END_TEST
+
+/* Count the live processes whose command line is cmd. */
+static u_int
+count_processes(const char *cmd)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		*line, *end;
+	long		 pid;
+	u_int		 n = 0;
+
+	ck_assert_ptr_nonnull(d = opendir("/proc"));
+	while ((de = readdir(d)) != NULL) {
+		pid = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0 || !proc_alive((pid_t)pid))
+			continue;
+		if ((line = proc_cmdline((pid_t)pid)) == NULL)
+			continue;
+		if (strcmp(line, cmd) == 0)
+			n++;
+		free(line);
+	}
+	closedir(d);
+	return (n);
+}
+
+/*
+ * The state is unreadable by any image (a wrapper overwrote it): corrald
+ * serves its socket with the config's jobs STOPPED, and leaves the old
+ * processes alone -- never killed, never started a second time -- and the
+ * requester and the other clients are told.
+ */
+START_TEST(test_bad_state_leaves_jobs_alone)
+{
+	struct harness	*h;
+	struct job_id	 id;
+	struct bg_proc	 follower;
+	char		*wrapper, *err = NULL, *cmd;
+	double		 up;
+	int		 rc;
+
+	h = harness_new("jobs = ( { name = \"a\"; start_seconds = 0;"
+	    " command = [\"sleep\", \"1001\"]; } );\n");
+	assert_state(h, "a", "RUNNING", HARNESS_WAIT);
+	job_id_get(h, "a", &id);
+	cmd = proc_cmdline(id.pid);
+	ck_assert_uint_eq(count_processes(cmd), 1);
+	wrapper = write_wrapper(h, "spoil-state",
+	    "echo garbage > /proc/self/fd/$n");
+	ctl_start(h, &follower, "logs", "-f", "a", NULL);
+	xasprintf(&err, "client pid %ld uid %ld connected",
+	    (long)follower.pid, (long)getuid());
+	ck_assert(wait_file_contains(h->daemon_err, err, HARNESS_WAIT));
+	free(err);
+	err = NULL;
+
+	rc = ctl_run(h, NULL, &err, "reexec", "--binary", wrapper, NULL);
+	ck_assert_msg(rc == 1 && contains(err, "state"),
+	    "reexec: exit %d [%s]", rc, err);
+	free(err);
+	rc = bg_finish(&follower, HARNESS_WAIT, NULL, &err);
+	ck_assert_msg(rc == 1 && contains(err, "state"),
+	    "logs -f: exit %d [%s]", rc, err);
+	free(err);
+	check_daemon_same(h);
+	wait_log_count(h, "the state could not be used", 1);
+
+	/* Served, the job STOPPED, its process left running, once. */
+	check_state(h, "a", "STOPPED");
+	ck_assert(proc_alive(id.pid));
+	up = now_mono();
+	while (now_mono() - up < 0.5) {
+		ck_assert_int_eq(ctl_run(h, NULL, NULL, "status", NULL), 0);
+		pause_ms(50);
+	}
+	check_state(h, "a", "STOPPED");
+	ck_assert(proc_alive(id.pid));
+	ck_assert_uint_eq(count_processes(cmd), 1);
+
+	/* It cannot be started beside its old session. */
+	rc = ctl_run(h, NULL, &err, "start", "a", NULL);
+	ck_assert_msg(rc == 1 && contains(err, "still running"),
+	    "start: exit %d [%s]", rc, err);
+	free(err);
+	ck_assert_uint_eq(count_processes(cmd), 1);
+	ck_assert(proc_alive(id.pid));
+
+	/* corrald stops, the process runs on ... */
+	ck_assert_int_eq(harness_daemon_stop(h, HARNESS_WAIT), 0);
+	ck_assert(proc_alive(id.pid));
+	ck_assert_uint_eq(count_processes(cmd), 1);
+	/*
+	 * ... until a corrald starts afresh: the state file still names the
+	 * old session, which it stops before it starts the job, once.
+	 */
+	ck_assert_int_eq(harness_daemon_start(h), 0);
+	assert_state(h, "a", "RUNNING", HARNESS_WAIT);
+	ck_assert(!proc_alive(id.pid));
+	ck_assert_int_ne(job_pid(h, "a"), id.pid);
+	ck_assert_uint_eq(count_processes(cmd), 1);
+	free(cmd);
+	free(wrapper);
+	harness_free(h);
+}
+END_TEST
+
 Suite *
 suite_reexec(void)
 {
@@ -1088,11 +1352,14 @@ suite_reexec(void)
 	tcase_add_test(tc, test_operator_stop_kept);
 	tcase_add_test(tc, test_failed_exec_changes_nothing);
 	tcase_add_test(tc, test_sigusr2);
+	tcase_add_test(tc, test_signals_during_reexec);
 	tcase_add_test(tc, test_socket_activation_kept);
 	tcase_add_test(tc, test_no_fd_leak);
 	tcase_add_test(tc, test_clients_told);
 	tcase_add_test(tc, test_requester_nonblocking);
 	tcase_add_test(tc, test_not_corrald_refused);
+	tcase_add_test(tc, test_unreadable_state_rolls_back);
+	tcase_add_test(tc, test_bad_state_leaves_jobs_alone);
 	suite_add_tcase(s, tc);
 	return (s);
 }
