@@ -491,7 +491,7 @@ int		 snapshot_apply(json_t *, int *, char **);
 /* reexec.c */
 int		 reexec_start(const char *, char **);
 int		 reexec_probe_reaped(pid_t, int);
-void		 reexec_cancel(void);
+void		 reexec_cancel(const char *);
 int		 reexec_restore(const struct reexec_opts *, char **);
 void		 reexec_rollback(const struct reexec_opts *, const char *);
 void		 reexec_tell_stranded_clients(void);

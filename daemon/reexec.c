@@ -74,6 +74,7 @@ static void	 reexec_probe_timer_cb(int, short, void *);
 static void	 reexec_probe_check(struct reexec_probe *);
 static int	 reexec_probe_verdict(struct reexec_probe *, char **);
 static void	 reexec_probe_free(struct reexec_probe *);
+static void	 reexec_probe_kill(struct reexec_probe *);
 static struct client *reexec_requester(void);
 static void	 reexec_fail(char *);
 static int	 reexec_exec(struct client *, const char *, char **);
@@ -223,6 +224,8 @@ reexec_probe_child(char **argv, int null, int out)
 		sigaction(sig, &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* A group of its own: what it starts is killed with it, if need be. */
+	setpgid(0, 0);
 	if (dup2(null, 0) == -1 || dup2(out, 1) == -1)
 		_exit(127);
 	close_range(3, ~0U, 0);
@@ -301,12 +304,22 @@ reexec_probe_read_cb(int fd, short events, void *arg)
 		}
 		/* Not what a corrald says: no need to hear the rest. */
 		p->overflow = 1;
-		if (!p->reaped)
-			kill(p->pid, SIGKILL);
+		reexec_probe_kill(p);
 	}
 	p->eof = 1;
 	event_del(p->ev_read);
 	reexec_probe_check(p);
+}
+
+/*
+ * Kill the probe and whatever it started.  Only while it is not reaped:
+ * until then its pid, and its group's, cannot have been reused.
+ */
+static void
+reexec_probe_kill(struct reexec_probe *p)
+{
+	if (!p->reaped)
+		kill(-p->pid, SIGKILL);
 }
 
 /* From reap_children(): was pid the probe?  Then it is done with. */
@@ -391,9 +404,7 @@ reexec_probe_timer_cb(int fd, short events, void *arg)
 	(void)fd;
 	(void)events;
 	if (!p->answered) {
-		/* Not reaped, so the pid is still the probe's. */
-		if (!p->reaped)
-			kill(p->pid, SIGKILL);
+		reexec_probe_kill(p);
 		xasprintf(&cause, "%s did not answer %s within %d s", p->path,
 		    REEXEC_OPT_PROBE, REEXEC_PROBE_SECS);
 	} else if (reexec_probe_verdict(p, &cause) == 0) {
@@ -421,17 +432,20 @@ reexec_probe_free(struct reexec_probe *p)
 	free(p);
 }
 
-/* At exit: a probe still running is not waited for. */
+/*
+ * At shutdown: a reexec under way is not waited for; its requester is
+ * told why.
+ */
 void
-reexec_cancel(void)
+reexec_cancel(const char *why)
 {
 	struct reexec_probe	*p = cd->reexec;
 
 	if (p == NULL)
 		return;
-	if (!p->reaped)
-		kill(p->pid, SIGKILL);
+	reexec_probe_kill(p);
 	reexec_probe_free(p);
+	reexec_fail(xstrdup(why));
 }
 
 /* The client whose `reexec` waits for the outcome, if any. */
@@ -454,7 +468,7 @@ reexec_fail(char *cause)
 {
 	struct client	*c;
 
-	log_warnx("reexec failed: %s; carrying on", cause);
+	log_warnx("reexec failed: %s", cause);
 	if ((c = reexec_requester()) != NULL) {
 		cmd_waiter_answer(c->waiter, proto_error(PROTO_E_FAILED,
 		    cause));

@@ -214,6 +214,7 @@ corrald_shutdown(void)
 		return;
 	cd->shutting_down = 1;
 	notify_stopping();
+	reexec_cancel("corrald is shutting down");
 	TAILQ_FOREACH_REVERSE(job, &cd->jobs, jobs, entry)
 		job_stop_ordered(job, AFTER_REMOVE);
 	corrald_check_shutdown();
@@ -281,7 +282,7 @@ server_exit(void)
 		event_free(cd->ev_schedule);
 	if (cd->ev_state_save != NULL)
 		event_free(cd->ev_state_save);
-	reexec_cancel();
+	reexec_cancel("corrald is shutting down");
 	state_remove();
 	json_decref(cd->strays);
 	notify_free();

@@ -2,7 +2,9 @@
  * snapshot.c -- the daemon's whole state as one JSON document, for
  * re-executing in place (reexec.c): every job's definition, state,
  * processes and pidfds, history, counters, timers (as time left), log
- * pipes and files, notify sockets, and the listening socket.
+ * pipes and files, notify sockets, and the listening socket; and, if any,
+ * what the requester sent after its request, and the sessions of jobs an
+ * earlier reexec could not take over (state.c's strays).
  *
  * Reading is in two steps: snapshot_check() validates the document
  * without touching anything (no descriptor is used, nothing allocated
@@ -226,6 +228,9 @@ snapshot_build(int requester_fd)
 	    "nofile_cur", (json_int_t)cd->nofile.rlim_cur,
 	    "nofile_max", (json_int_t)cd->nofile.rlim_max, "jobs", jobs);
 	json_object_set_new(o, "log_dir", json_string(cd->config->log_dir));
+	/* Sessions an earlier reexec lost track of stay known (state.c). */
+	if (cd->strays != NULL && json_array_size(cd->strays) > 0)
+		json_object_set(o, "strays", cd->strays);
 	json_object_set_new(o, "socket_mode",
 	    json_integer(cd->config->socket_mode));
 	return (o);
@@ -735,6 +740,31 @@ snapshot_check_input(struct snapshot_ck *ck, json_t *v)
 	free(bytes);
 }
 
+/* Stray sessions (optional): each a job name and a session id. */
+static void
+snapshot_check_strays(struct snapshot_ck *ck, json_t *v)
+{
+	json_t	*j;
+	size_t	 i;
+
+	if (v == NULL)
+		return;
+	if (!json_is_array(v) || json_array_size(v) > SNAPSHOT_MAX_JOBS) {
+		ck_fail(ck, "bad \"strays\"");
+		return;
+	}
+	json_array_foreach(v, i, j) {
+		if (!json_is_string(json_object_get(j, "name")) ||
+		    !json_is_integer(json_object_get(j, "session")) ||
+		    json_integer_value(json_object_get(j, "session")) <= 1 ||
+		    json_integer_value(json_object_get(j, "session")) >
+		    INT32_MAX) {
+			ck_fail(ck, "bad \"strays\"");
+			return;
+		}
+	}
+}
+
 /*
  * Check the whole document; *cause says what is wrong.  Nothing is used
  * or kept: safe on any input.
@@ -765,6 +795,7 @@ snapshot_check(json_t *o, char **cause)
 	(void)ck_int(&ck, o, "nofile_cur", 0, INT64_MAX);
 	(void)ck_int(&ck, o, "nofile_max", 0, INT64_MAX);
 	snapshot_check_input(&ck, json_object_get(o, "requester_input"));
+	snapshot_check_strays(&ck, json_object_get(o, "strays"));
 	jobs = ck_get(&ck, o, "jobs");
 	if (jobs != NULL && (!json_is_array(jobs) ||
 	    json_array_size(jobs) > SNAPSHOT_MAX_JOBS))
@@ -884,6 +915,9 @@ snapshot_apply(json_t *o, int *requester_fd, char **cause)
 	    "requester_fd"));
 	if (*requester_fd != -1 && !snapshot_fd_ok(*requester_fd))
 		*requester_fd = -1;
+
+	if (json_is_array(json_object_get(o, "strays")))
+		cd->strays = json_deep_copy(json_object_get(o, "strays"));
 
 	control_adopt(json_integer_value(json_object_get(o, "socket_fd")),
 	    json_string_value(json_object_get(o, "socket_path")),

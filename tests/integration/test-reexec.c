@@ -5,7 +5,10 @@
  * same, its log has every line once and in order, back-off timers and
  * readiness survive, an operator's stop stays done, descriptors are not
  * leaked, a socket from systemd is kept, connected clients are told, and
- * an exec that fails, or a program that cannot take over, changes nothing.
+ * an exec that fails, or a program that is not corrald, changes nothing.
+ * A new image that cannot read the state goes back to the old program;
+ * a state no image can read leaves the jobs' processes alone, never
+ * killed and never started twice.
  *
  * The daemon's command line shows whether it was re-executed: the new
  * image is given --restore=FD.
@@ -427,6 +430,53 @@ write_program(struct harness *h, const char *name, const char *text)
 	return (path);
 }
 
+/* Count the live processes whose command line is cmd. */
+static u_int
+count_processes(const char *cmd)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		*line, *end;
+	long		 pid;
+	u_int		 n = 0;
+
+	ck_assert_ptr_nonnull(d = opendir("/proc"));
+	while ((de = readdir(d)) != NULL) {
+		pid = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0 || !proc_alive((pid_t)pid))
+			continue;
+		if ((line = proc_cmdline((pid_t)pid)) == NULL)
+			continue;
+		if (strcmp(line, cmd) == 0)
+			n++;
+		free(line);
+	}
+	closedir(d);
+	return (n);
+}
+
+struct count_cond {
+	const char	*cmd;
+	u_int		 n;
+};
+
+static int
+count_pred(void *arg)
+{
+	struct count_cond	*cc = arg;
+
+	return (count_processes(cc->cmd) == cc->n);
+}
+
+/* Wait until n live processes have the command line cmd. */
+static int
+wait_until_count(const char *cmd, u_int n)
+{
+	struct count_cond	 cc = { cmd, n };
+
+	return (wait_until(count_pred, &cc, HARNESS_WAIT));
+}
+
 /* ---- the tests ---- */
 
 /*
@@ -527,10 +577,9 @@ START_TEST(test_backoff_kept)
 		pause_ms(5);
 	}
 	/* Half-way through it. */
-	while ((r0 = status_num(h, "flaky", "retry_in")) > 1.1) {
-		ck_assert(!isnan(r0));
+	while ((r0 = status_num(h, "flaky", "retry_in")) > 1.1)
 		pause_ms(5);
-	}
+	ck_assert_msg(!isnan(r0), "flaky: no longer in BACKOFF");
 	t0 = now_mono();
 	ck_assert_uint_eq(history_len(h, "flaky"), 2);
 	restarts = status_int(h, "flaky", "restarts");
@@ -1155,6 +1204,82 @@ START_TEST(test_not_corrald_refused)
 END_TEST
 
 /*
+ * A program that does not answer when asked what it is: refused after
+ * five seconds, it and what it started killed, and in the meantime
+ * corrald serves everyone as usual.  Another reexec meanwhile is refused.
+ */
+START_TEST(test_silent_program_refused)
+{
+	struct harness	*h;
+	struct job_id	 id;
+	struct bg_proc	 req;
+	char		*slow, *err = NULL, *line;
+	int		 rc;
+
+	h = harness_new("jobs = ( { name = \"a\"; start_seconds = 0;"
+	    " command = [\"sleep\", \"1000\"]; } );\n");
+	assert_state(h, "a", "RUNNING", HARNESS_WAIT);
+	job_id_get(h, "a", &id);
+	slow = write_program(h, "slow", "#!/bin/sh\nsleep 31.5 &\nwait\n");
+	ctl_start(h, &req, "reexec", "--binary", slow, NULL);
+	xasprintf(&line, "asking %s --snapshot-version", slow);
+	ck_assert(wait_file_contains(h->daemon_err, line, HARNESS_WAIT));
+	free(line);
+	ck_assert(wait_until_count("sleep 31.5", 1));
+	ck_assert_int_eq(ctl_run(h, NULL, NULL, "status", NULL), 0);
+	rc = ctl_run(h, NULL, &err, "reexec", NULL);
+	ck_assert_msg(rc == 1 && contains(err, "already under way"),
+	    "a second reexec: exit %d [%s]", rc, err);
+	free(err);
+	ck_assert(bg_running(&req));
+
+	rc = bg_finish(&req, HARNESS_WAIT, NULL, &err);
+	ck_assert_msg(rc == 1 && contains(err, "did not answer "
+	    "--snapshot-version within 5 s"), "reexec: exit %d [%s]", rc,
+	    err);
+	free(err);
+	ck_assert(wait_until_count("sleep 31.5", 0));
+	check_daemon_same(h);
+	ck_assert_int_eq(daemon_restores(h), 0);
+	job_id_check(h, "a", &id);
+	reexec_ok(h);
+	free(slow);
+	harness_free(h);
+}
+END_TEST
+
+/*
+ * corrald shuts down while a reexec is under way: the reexec is called
+ * off, and its requester told so.
+ */
+START_TEST(test_shutdown_cancels_reexec)
+{
+	struct harness	*h;
+	struct bg_proc	 req;
+	char		*slow, *err = NULL, *line;
+	int		 rc;
+
+	h = harness_new("jobs = ( { name = \"a\"; start_seconds = 0;"
+	    " command = [\"sleep\", \"1000\"]; } );\n");
+	assert_state(h, "a", "RUNNING", HARNESS_WAIT);
+	slow = write_program(h, "slow", "#!/bin/sh\nsleep 32.5 &\nwait\n");
+	ctl_start(h, &req, "reexec", "--binary", slow, NULL);
+	xasprintf(&line, "asking %s --snapshot-version", slow);
+	ck_assert(wait_file_contains(h->daemon_err, line, HARNESS_WAIT));
+	free(line);
+	ck_assert_int_eq(ctl_run(h, NULL, NULL, "shutdown", NULL), 0);
+	rc = bg_finish(&req, HARNESS_WAIT, NULL, &err);
+	ck_assert_msg(rc == 1 && contains(err, "shutting down"),
+	    "reexec: exit %d [%s]", rc, err);
+	free(err);
+	ck_assert_int_eq(harness_daemon_wait_exit(h, HARNESS_WAIT), 0);
+	ck_assert(wait_until_count("sleep 32.5", 0));
+	free(slow);
+	harness_free(h);
+}
+END_TEST
+
+/*
  * A wrapper that is corrald for every purpose but one: before the new
  * image starts, it does what is in the shell snippet act (with $n the
  * descriptor of the state), e.g. reads the state away or overwrites it.
@@ -1226,31 +1351,6 @@ START_TEST(test_unreadable_state_rolls_back)
 }
 END_TEST
 
-/* Count the live processes whose command line is cmd. */
-static u_int
-count_processes(const char *cmd)
-{
-	struct dirent	*de;
-	DIR		*d;
-	char		*line, *end;
-	long		 pid;
-	u_int		 n = 0;
-
-	ck_assert_ptr_nonnull(d = opendir("/proc"));
-	while ((de = readdir(d)) != NULL) {
-		pid = strtol(de->d_name, &end, 10);
-		if (*end != '\0' || pid <= 0 || !proc_alive((pid_t)pid))
-			continue;
-		if ((line = proc_cmdline((pid_t)pid)) == NULL)
-			continue;
-		if (strcmp(line, cmd) == 0)
-			n++;
-		free(line);
-	}
-	closedir(d);
-	return (n);
-}
-
 /*
  * The state is unreadable by any image (a wrapper overwrote it): corrald
  * serves its socket with the config's jobs STOPPED, and leaves the old
@@ -1311,6 +1411,13 @@ START_TEST(test_bad_state_leaves_jobs_alone)
 	free(err);
 	ck_assert_uint_eq(count_processes(cmd), 1);
 	ck_assert(proc_alive(id.pid));
+	/* Nor after a reexec that works: the old session is still known. */
+	reexec_ok(h);
+	rc = ctl_run(h, NULL, &err, "start", "a", NULL);
+	ck_assert_msg(rc == 1 && contains(err, "still running"),
+	    "start after a reexec: exit %d [%s]", rc, err);
+	free(err);
+	ck_assert_uint_eq(count_processes(cmd), 1);
 
 	/* corrald stops, the process runs on ... */
 	ck_assert_int_eq(harness_daemon_stop(h, HARNESS_WAIT), 0);
@@ -1338,8 +1445,9 @@ suite_reexec(void)
 	TCase	*tc = harness_tcase("reexec");
 
 	/*
-	 * Under valgrind, /proc/self/exe is valgrind's own tool: the image
-	 * re-executed would not be corrald.
+	 * Under valgrind, /proc/self/exe is valgrind's own tool, which a
+	 * reexec refuses (it does not answer as a corrald), and a program
+	 * exec'd is no longer under memcheck.
 	 */
 	if (getenv("CORRAL_TEST_VALGRIND") != NULL) {
 		fprintf(stderr, "reexec: skipped under CORRAL_TEST_VALGRIND\n");
@@ -1358,6 +1466,8 @@ suite_reexec(void)
 	tcase_add_test(tc, test_clients_told);
 	tcase_add_test(tc, test_requester_nonblocking);
 	tcase_add_test(tc, test_not_corrald_refused);
+	tcase_add_test(tc, test_silent_program_refused);
+	tcase_add_test(tc, test_shutdown_cancels_reexec);
 	tcase_add_test(tc, test_unreadable_state_rolls_back);
 	tcase_add_test(tc, test_bad_state_leaves_jobs_alone);
 	suite_add_tcase(s, tc);
