@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -124,6 +125,7 @@ START_TEST(test_client_never_reads)
 	ssize_t		 n;
 	int		 fd, flags, dropped = 0;
 	pid_t		 pid;
+	struct pollfd	 pfd;
 
 	h = harness_new("jobs = ( { name = \"web\"; start_seconds = 0;"
 	    " command = [\"sleep\", \"1000\"]; } );\n");
@@ -132,14 +134,18 @@ START_TEST(test_client_never_reads)
 	fd = raw_connect(h);
 	flags = fcntl(fd, F_GETFL);
 	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-	/* Until the daemon stops reading: our send buffer fills. */
+	/*
+	 * Until the daemon stops reading: our send buffer fills and stays
+	 * full.  A slow daemon (under valgrind) may take a while to read
+	 * what is queued, so "stays" means for two seconds.
+	 */
 	deadline = now_mono() + HARNESS_WAIT;
 	while (now_mono() < deadline) {
 		n = send(fd, req, sizeof req - 1, MSG_NOSIGNAL);
 		if (n == -1 && errno == EAGAIN) {
-			pause_ms(20);
-			if (send(fd, req, sizeof req - 1, MSG_NOSIGNAL) == -1 &&
-			    errno == EAGAIN)
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			if (poll(&pfd, 1, 2000) == 0)
 				break;
 			continue;
 		}
@@ -249,18 +255,27 @@ END_TEST
 START_TEST(test_user_group_drop)
 {
 	struct harness	*h;
-	char		*out, *path;
+	char		*out, *path, *conf;
 	struct passwd	*pw;
+	int		 valgrind;
 
 	if (geteuid() != 0 || (pw = getpwnam("nobody")) == NULL) {
 		fprintf(stderr, "skipped: needs root and user nobody\n");
 		return;
 	}
-	h = harness_new("jobs = ( { name = \"drop\"; user = \"nobody\";"
-	    " group = \"daemon\"; umask = \"077\"; limits = { nofile = 99; };"
+	/*
+	 * valgrind refuses to change RLIMIT_NOFILE in the forked child
+	 * before its exec (EPERM): the limit is left out under it.
+	 */
+	valgrind = getenv("CORRAL_TEST_VALGRIND") != NULL;
+	xasprintf(&conf, "jobs = ( { name = \"drop\"; user = \"nobody\";"
+	    " group = \"daemon\"; umask = \"077\"; %s"
 	    " restart = \"no\"; directory = \"/\";\n"
 	    "  shell = \"grep -E '^(Uid|Gid|Groups)' /proc/self/status;"
-	    " ulimit -n; umask\"; } );\n");
+	    " ulimit -n; umask\"; } );\n",
+	    valgrind ? "" : "limits = { nofile = 99; };");
+	h = harness_new(conf);
+	free(conf);
 	assert_state(h, "drop", "EXITED", HARNESS_WAIT);
 	path = harness_path(h, "log/drop.out");
 	out = file_read(path, NULL);
@@ -277,7 +292,10 @@ START_TEST(test_user_group_drop)
 	xasprintf(&path, "Groups:\t%u \n", getgrnam("daemon")->gr_gid);
 	ck_assert_msg(contains(out, path), "[%s]", out);
 	free(path);
-	ck_assert_msg(contains(out, "\n99\n0077\n"), "[%s]", out);
+	if (valgrind)
+		ck_assert_msg(contains(out, "\n0077\n"), "[%s]", out);
+	else
+		ck_assert_msg(contains(out, "\n99\n0077\n"), "[%s]", out);
 	free(out);
 	harness_free(h);
 }
