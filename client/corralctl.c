@@ -161,26 +161,49 @@ ctl_receive(int streaming)
 	return (answer);
 }
 
+/* Does run's option opt take the next word as its value? */
+static int
+ctl_run_option_has_value(const char *opt)
+{
+	return (strcmp(opt, "--name") == 0 || strcmp(opt, "-d") == 0 ||
+	    strcmp(opt, "-e") == 0 || strcmp(opt, "--shell") == 0);
+}
+
 /*
  * `-j` / `--json` may also follow the command (`status --json`); take it
- * out of the command's arguments, up to a "--".
+ * out of the command's arguments, up to a "--".  For run, also up to the
+ * command it runs, whose own arguments are its business (`run grep -j`),
+ * and the "--" stays for run's own parser.
  */
 static int
 ctl_take_json_flag(int argc, char **argv)
 {
-	int	 i, j;
+	int	 i, j, run = strcmp(argv[0], "run") == 0;
 
 	for (i = j = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0) {
 			/* Everything after it is an argument, even "-j". */
+			if (run)
+				argv[j++] = argv[i];
 			while (++i < argc)
 				argv[j++] = argv[i];
 			break;
 		}
-		if (strcmp(argv[i], "-j") == 0 || strcmp(argv[i], "--json") == 0)
+		if (strcmp(argv[i], "-j") == 0 || strcmp(argv[i], "--json") == 0) {
 			ctl.json = 1;
-		else
-			argv[j++] = argv[i];
+			continue;
+		}
+		argv[j++] = argv[i];
+		if (!run)
+			continue;
+		if (argv[i][0] != '-') {
+			/* The command: it and what follows are its own. */
+			while (++i < argc)
+				argv[j++] = argv[i];
+			break;
+		}
+		if (ctl_run_option_has_value(argv[i]) && i + 1 < argc)
+			argv[j++] = argv[++i];
 	}
 	argv[j] = NULL;
 	return (j);
@@ -297,8 +320,11 @@ main(int argc, char **argv)
 	req = ctl_build(cmd, argc - 1, argv + 1);
 
 	ctl.socket_path = ctl_find_socket(opt_socket, opt_config);
-	if (cmd->main != NULL)
-		return (cmd->main(req));
+	if (cmd->main != NULL) {
+		rc = cmd->main(req);
+		json_decref(req);
+		return (rc);
+	}
 	ctl.fd = ctl_connect(ctl.socket_path);
 	ctl_send(req);
 	json_decref(req);

@@ -188,9 +188,9 @@ ctl_run_relay(const char *job, int sig)
 	close(fd);
 }
 
-/* Exit as the job did, or with its exec error as a shell would. */
-static void __attribute__((noreturn))
-ctl_run_finish(json_t *answer)
+/* The code to exit with: the job's, or for its exec error a shell's. */
+static int
+ctl_run_code(json_t *answer)
 {
 	json_t	*code = json_object_get(answer, "exit_code");
 	json_t	*sig = json_object_get(answer, "signal");
@@ -198,14 +198,14 @@ ctl_run_finish(json_t *answer)
 	if (!json_is_true(json_object_get(answer, "ok"))) {
 		fprintf(stderr, "corralctl: run: %s\n", json_string_value(
 		    json_object_get(answer, "message")));
-		exit(json_is_integer(code) ? (int)json_integer_value(code) :
+		return (json_is_integer(code) ? (int)json_integer_value(code) :
 		    CTL_EXIT_REFUSED);
 	}
 	if (json_is_integer(code))
-		exit((int)json_integer_value(code));
+		return ((int)json_integer_value(code));
 	if (json_is_integer(sig))
-		exit(128 + (int)json_integer_value(sig));
-	exit(CTL_EXIT_REFUSED);
+		return (128 + (int)json_integer_value(sig));
+	return (CTL_EXIT_REFUSED);
 }
 
 int
@@ -216,12 +216,13 @@ ctl_main_run(json_t *req)
 	struct pollfd		 pfd[2];
 	json_t			*answer;
 	char			*buf = NULL, *nl, *name = NULL, *cause;
+	const char		*started;
 	size_t			 have = 0, size = 0, len;
 	unsigned char		 pending[64];
 	size_t			 npending = 0, k;
 	unsigned char		 sig;
 	ssize_t			 n;
-	int			 fd;
+	int			 fd, rc = CTL_EXIT_REFUSED;
 
 	if (pipe2(ctl_run_sigpipe, O_CLOEXEC | O_NONBLOCK) == -1) {
 		fprintf(stderr, "corralctl: run: pipe: %s\n", strerror(errno));
@@ -245,7 +246,7 @@ ctl_main_run(json_t *req)
 				continue;
 			fprintf(stderr, "corralctl: run: poll: %s\n",
 			    strerror(errno));
-			return (CTL_EXIT_REFUSED);
+			goto out;
 		}
 		while (read(ctl_run_sigpipe[0], &sig, 1) == 1) {
 			if (name != NULL)
@@ -259,7 +260,7 @@ ctl_main_run(json_t *req)
 			if (size >= PROTO_ANSWER_MAX) {
 				fprintf(stderr, "corralctl: run: answer too "
 				    "long\n");
-				return (CTL_EXIT_REFUSED);
+				goto out;
 			}
 			size = size == 0 ? 4096 : size * 2;
 			buf = xreallocarray(buf, size, 1);
@@ -270,7 +271,7 @@ ctl_main_run(json_t *req)
 		if (n <= 0) {
 			fprintf(stderr, "corralctl: run: corrald closed the "
 			    "connection before the job ended\n");
-			return (CTL_EXIT_REFUSED);
+			goto out;
 		}
 		have += (size_t)n;
 		while ((nl = memchr(buf, '\n', have)) != NULL) {
@@ -281,18 +282,37 @@ ctl_main_run(json_t *req)
 			if (answer == NULL) {
 				fprintf(stderr, "corralctl: run: bad answer: "
 				    "%s\n", cause);
-				return (CTL_EXIT_REFUSED);
+				free(cause);
+				goto out;
 			}
+			/* An error, or the end: how it went is our code. */
 			if (!json_is_true(json_object_get(answer, "ok")) ||
-			    json_is_true(json_object_get(answer, "done")))
-				ctl_run_finish(answer);
+			    json_is_true(json_object_get(answer, "done"))) {
+				rc = ctl_run_code(answer);
+				json_decref(answer);
+				goto out;
+			}
 			/* Started: signals noted meanwhile go now. */
-			name = xstrdup(json_string_value(json_object_get(answer,
-			    "name")));
+			started = json_string_value(json_object_get(answer,
+			    "name"));
+			if (started == NULL) {
+				fprintf(stderr, "corralctl: run: bad answer: "
+				    "no job name\n");
+				json_decref(answer);
+				goto out;
+			}
+			free(name);
+			name = xstrdup(started);
 			for (k = 0; k < npending; k++)
 				ctl_run_relay(name, pending[k]);
 			npending = 0;
 			json_decref(answer);
 		}
 	}
+
+out:
+	close(fd);
+	free(name);
+	free(buf);
+	return (rc);
 }

@@ -280,6 +280,7 @@ START_TEST(test_user_group_drop)
 	path = harness_path(h, "log/drop.out");
 	out = file_read(path, NULL);
 	ck_assert_ptr_nonnull(out);
+	free(path);
 	xasprintf(&path, "Uid:\t%u\t%u\t%u\t%u\n", pw->pw_uid, pw->pw_uid,
 	    pw->pw_uid, pw->pw_uid);
 	ck_assert_msg(contains(out, path), "[%s]", out);

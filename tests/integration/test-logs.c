@@ -1013,7 +1013,7 @@ START_TEST(test_logs_follow)
 	struct harness	*h;
 	struct bg_proc	 follower;
 	char		*pad, *body, *log, *go, *count, *paused, *stop, *lastp;
-	char		*want, *got, *name;
+	char		*want, *got, *name, *state;
 	size_t		 len, got_len;
 	long		 c1, last;
 	pid_t		 pid;
@@ -1076,7 +1076,9 @@ START_TEST(test_logs_follow)
 	wait_number(count, c1 + 30);
 	ck_assert_int_eq(ctl_run(h, NULL, NULL, "status", "f", NULL), 0);
 	ck_assert_int_eq(job_pid(h, "f"), pid);
-	ck_assert_str_eq(job_state(h, "f"), "RUNNING");
+	state = job_state(h, "f");
+	ck_assert_str_eq(state, "RUNNING");
+	free(state);
 	ck_assert_int_eq(harness_daemon_wait_exit(h, 0), -1);
 
 	/* And the log itself has every line, once. */
@@ -1359,7 +1361,7 @@ START_TEST(test_disk_full)
 	const char		*unshare, *jobs[] = { "plain", "held" };
 	const char		*enospc = "log: No space left on device";
 	char			*pad, *body, *root, *filler, *path, *buf;
-	char			*want, *got, *msg, *dlog;
+	char			*want, *got, *msg, *dlog, *state;
 	const size_t		 fs_size = 16 << 20, room = 512 << 10;
 	size_t			 done, len, got_len;
 	ssize_t			 n;
@@ -1444,7 +1446,9 @@ START_TEST(test_disk_full)
 	for (i = 0; i < 2; i++)
 		close(bc.pipes[i]);
 	for (i = 0; i < 2; i++) {
-		ck_assert_str_eq(job_state(h, jobs[i]), "RUNNING");
+		state = job_state(h, jobs[i]);
+		ck_assert_str_eq(state, "RUNNING");
+		free(state);
 		lc.job = jobs[i];
 		lc.want = enospc;
 		ck_assert_msg(wait_until(log_error_pred, &lc, HARNESS_WAIT),

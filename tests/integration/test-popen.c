@@ -889,6 +889,17 @@ START_TEST(test_run_name_env_dir)
 	free(out);
 	free(err);
 
+	/*
+	 * Without "--", the command's own arguments are its own, even
+	 * corralctl's "-j"; -j before the command is corralctl's.
+	 */
+	ck_assert_int_eq(ctl_run(h, &out, &err, "run", "-j", "-d", dir, "sh",
+	    "-c", "echo \"$*\"", "sh", "-j", "--json", "--", NULL), 0);
+	ck_assert_str_eq(out, "-j --json --\n");
+	ck_assert_str_eq(err, "");
+	free(out);
+	free(err);
+
 	/* Running: listed under its name, with its pid. */
 	pc_start(h, &pc, "run", "--name", "myjob", "--", "sh", "-c",
 	    "echo ready; exec sleep 1000", NULL);
