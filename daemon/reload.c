@@ -74,6 +74,28 @@ reload_note(json_t *summary, const char *key, const char *name)
 }
 
 /*
+ * A job of the new config named like a `run` job still running would make
+ * two jobs of one name: refused, as a config error, until the run ends.
+ */
+static int
+reload_check_transient(struct config *new, char **cause)
+{
+	struct job	*job;
+	u_int		 i;
+
+	for (i = 0; i < new->nspecs; i++) {
+		job = job_find(new->specs[i]->name);
+		if (job != NULL && job->transient && !job->removing) {
+			xasprintf(cause, "%s:%d: job \"%s\": a `run` job of "
+			    "that name is running", new->specs[i]->file,
+			    new->specs[i]->line, job->name);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
  * Read the config file again and apply it.  Returns 0 with a summary
  * {"added":[],"removed":[],"restarted":[],"updated":[],"unchanged":N}, or
  * -1 with *cause ("FILE:LINE: message" lines) and nothing changed.
@@ -88,7 +110,10 @@ reload_config(json_t **summary, char **cause)
 	struct job		**added;
 	u_int			 nold = 0, nadded = 0, i, unchanged = 0;
 
-	if ((new = config_load(cd->config_path, cause)) == NULL) {
+	if ((new = config_load(cd->config_path, cause)) == NULL ||
+	    reload_check_transient(new, cause) == -1) {
+		if (new != NULL)
+			config_free(new);
 		log_warnx("reload FAILED: %s", *cause);
 		return (-1);
 	}
@@ -96,8 +121,9 @@ reload_config(json_t **summary, char **cause)
 	*summary = json_pack("{s:[],s:[],s:[],s:[]}", "added", "removed",
 	    "restarted", "updated");
 
+	/* `run` jobs are not the config's: a reload leaves them be. */
 	TAILQ_FOREACH(job, &cd->jobs, entry) {
-		if (!job->removing)
+		if (!job->removing && !job->transient)
 			nold++;
 	}
 	old_specs = xcalloc(nold + 1, sizeof *old_specs);
@@ -107,7 +133,7 @@ reload_config(json_t **summary, char **cause)
 	i = 0;
 	TAILQ_FOREACH(job, &cd->jobs, entry) {
 		/* Compared with what its next run would be. */
-		if (!job->removing)
+		if (!job->removing && !job->transient)
 			old_specs[i++] = job->next_spec != NULL ?
 			    job->next_spec : job->spec;
 	}
@@ -117,7 +143,7 @@ reload_config(json_t **summary, char **cause)
 	/* Jobs that are gone: stopped, then freed. */
 	i = 0;
 	TAILQ_FOREACH_SAFE(job, &cd->jobs, entry, next) {
-		if (job->removing)
+		if (job->removing || job->transient)
 			continue;
 		if (old_actions[i++] != RELOAD_REMOVE)
 			continue;

@@ -941,6 +941,54 @@ START_TEST(test_run_name_env_dir)
 }
 END_TEST
 
+/*
+ * A reload is about the config's jobs: a `run` job goes on through it,
+ * same pid, and its client still gets its code; a config job named like
+ * the running one is refused until the run ends.
+ */
+START_TEST(test_run_survives_reload)
+{
+	struct harness		*h;
+	struct popen_ctl	 pc;
+	char			*out = NULL, *err = NULL;
+	pid_t			 pid;
+
+	h = harness_new("jobs = ( { name = \"a\"; command = [\"sleep\","
+	    " \"1000\"]; } );\n");
+	pc_start(h, &pc, "run", "--name", "r", "--", "sh", "-c",
+	    "echo ready; read line; exit 4", NULL);
+	ck_assert_msg(pc_wait_output(&pc, "ready\n", HARNESS_WAIT),
+	    "job not ready: stdout [%s] stderr [%s]", pc.out.buf, pc.err.buf);
+	pid = job_pid(h, "r");
+	ck_assert_int_gt(pid, 1);
+
+	harness_write_config(h, "jobs = ( { name = \"b\"; command ="
+	    " [\"sleep\", \"1000\"]; } );\n");
+	ck_assert_int_eq(ctl_run(h, &out, NULL, "reload", NULL), 0);
+	ck_assert_str_eq(out, "added: b\nremoved: a\nunchanged: 0\n");
+	free(out);
+	assert_state(h, "b", "RUNNING", HARNESS_WAIT);
+	assert_state(h, "r", "RUNNING", HARNESS_WAIT);
+	ck_assert_int_eq(job_pid(h, "r"), pid);
+
+	harness_write_config(h, "jobs = ( { name = \"r\"; command ="
+	    " [\"sleep\", \"1000\"]; } );\n");
+	ck_assert_int_eq(ctl_run(h, NULL, &err, "reload", NULL), 1);
+	ck_assert_msg(strstr(err, ": job \"r\": a `run` job of that name is "
+	    "running") != NULL, "[%s]", err);
+	free(err);
+	assert_state(h, "b", "RUNNING", HARNESS_WAIT);
+	ck_assert_int_eq(job_pid(h, "r"), pid);
+
+	pc_write(&pc, "go\n");
+	ck_assert_int_eq(pc_finish(&pc, HARNESS_WAIT), 4);
+	ck_assert_int_eq(ctl_run(h, NULL, NULL, "reload", NULL), 0);
+	assert_state(h, "r", "RUNNING", HARNESS_WAIT);
+	pc_free(&pc);
+	harness_free(h);
+}
+END_TEST
+
 Suite *
 suite_popen(void)
 {
@@ -960,6 +1008,7 @@ suite_popen(void)
 	tcase_add_test(tc, test_run_as_client);
 	tcase_add_test(tc, test_run_exec_errors);
 	tcase_add_test(tc, test_run_name_env_dir);
+	tcase_add_test(tc, test_run_survives_reload);
 	suite_add_tcase(s, tc);
 	return (s);
 }
