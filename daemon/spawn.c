@@ -308,6 +308,16 @@ spawn_resolve_ids(const struct job_spec *spec, struct spawn_plan *p,
 			return (-1);
 		}
 	}
+	/*
+	 * A uid without a passwd entry has no group to take: rather than
+	 * keep corrald's own (root's), ask for one.
+	 */
+	if (spec->user != NULL && pw == NULL && spec->group == NULL &&
+	    spec->groups == NULL) {
+		xasprintf(cause, "user %s has no passwd entry: set a group too",
+		    spec->user);
+		return (-1);
+	}
 	if (spec->group != NULL) {
 		errno = 0;
 		if ((n = spawn_id_number(spec->group)) != -1)

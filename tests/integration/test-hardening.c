@@ -303,6 +303,46 @@ START_TEST(test_user_group_drop)
 END_TEST
 
 /*
+ * A numeric user with no passwd entry has no group of its own: without
+ * `group` the job is refused (not run with corrald's group, root's); with
+ * it, it runs with exactly that uid, gid and group list.
+ */
+START_TEST(test_numeric_user_needs_group)
+{
+	struct harness	*h;
+	json_t		*st;
+	const char	*err;
+	char		*out, *path;
+
+	if (geteuid() != 0 || getpwuid(54321) != NULL) {
+		fprintf(stderr, "skipped: needs root and no uid 54321\n");
+		return;
+	}
+	h = harness_new("jobs = (\n"
+	    "  { name = \"nogroup\"; user = \"54321\"; restart = \"no\";"
+	    " directory = \"/\"; command = [\"id\"]; },\n"
+	    "  { name = \"withgroup\"; user = \"54321\"; group = \"54322\";"
+	    " restart = \"no\"; directory = \"/\";\n"
+	    "    shell = \"id -u; id -g; id -G\"; } );\n");
+	assert_state(h, "nogroup", "FATAL", HARNESS_WAIT);
+	st = job_status(h, "nogroup");
+	ck_assert_ptr_nonnull(st);
+	err = json_string_value(json_object_get(st, "error"));
+	ck_assert_msg(err != NULL && contains(err, "user 54321 has no passwd "
+	    "entry: set a group too"), "[%s]", err != NULL ? err : "(none)");
+	json_decref(st);
+	assert_state(h, "withgroup", "EXITED", HARNESS_WAIT);
+	path = harness_path(h, "log/withgroup.out");
+	out = file_read(path, NULL);
+	free(path);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_str_eq(out, "54321\n54322\n54322\n");
+	free(out);
+	harness_free(h);
+}
+END_TEST
+
+/*
  * Under RLIMIT_NPROC as a non-root user, a pipeline stage cannot be
  * created: the job is FATAL with the step and cause, nothing lingers.
  */
@@ -486,6 +526,7 @@ suite_hardening(void)
 	tcase_add_test(tc, test_bad_signals);
 	tcase_add_test(tc, test_job_fds_many_jobs);
 	tcase_add_test(tc, test_user_group_drop);
+	tcase_add_test(tc, test_numeric_user_needs_group);
 	tcase_add_test(tc, test_nproc_fork_failure);
 	tcase_add_test(tc, test_socket_rights);
 	tcase_add_test(tc, test_sigkill_restart_one_instance);
