@@ -37,7 +37,7 @@ cmd_reexec_exec(struct cmd_ctx *ctx)
 		return (CMD_DONE);
 	}
 	cmd_log_request(ctx, "reexec %s", binary != NULL ?
-	    json_string_value(binary) : "/proc/self/exe");
+	    json_string_value(binary) : "(the installed corrald)");
 	if (reexec_start(json_string_value(binary), &cause) == -1) {
 		control_send_error(ctx->client, PROTO_E_FAILED, "%s", cause);
 		free(cause);

@@ -32,6 +32,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,15 +187,44 @@ reexec_argv(char *const *add, u_int nadd)
 }
 
 /*
- * Start re-executing binary (NULL: /proc/self/exe): ask it what it is
- * first.  Returns 0 if under way -- a requester (a client with a reexec
+ * The installed corrald: the file we were started from, or, if a package
+ * upgrade has replaced it since (renamed a new file over it, so that
+ * /proc/self/exe reads "PATH (deleted)"), the new file at that path.
+ * /proc/self/exe itself when there is nothing at the path any more.
+ */
+static const char *
+reexec_installed_binary(void)
+{
+	static char	 path[PATH_MAX];
+	const char	 deleted[] = " (deleted)";
+	size_t		 len;
+	ssize_t		 n;
+
+	n = readlink("/proc/self/exe", path, sizeof path - 1);
+	if (n <= 0)
+		return ("/proc/self/exe");
+	path[n] = '\0';
+	len = (size_t)n;
+	if (len <= sizeof deleted - 1 ||
+	    strcmp(path + len - (sizeof deleted - 1), deleted) != 0)
+		return ("/proc/self/exe");
+	path[len - (sizeof deleted - 1)] = '\0';
+	if (path[0] != '/' || access(path, X_OK) == -1)
+		return ("/proc/self/exe");
+	return (path);
+}
+
+/*
+ * Start re-executing binary (NULL: the installed corrald): ask it what it
+ * is first.  Returns 0 if under way -- a requester (a client with a reexec
  * waiter) is answered when it ends, by the new image or, on failure, by
  * this one -- or -1 with *cause, nothing changed.
  */
 int
 reexec_start(const char *binary, char **cause)
 {
-	const char	*path = binary != NULL ? binary : "/proc/self/exe";
+	const char	*path = binary != NULL ? binary :
+			    reexec_installed_binary();
 
 	if (cd->reexec != NULL) {
 		*cause = xstrdup("a reexec is already under way");

@@ -842,8 +842,10 @@ pid_t
 harness_daemon_spawn(struct harness *h, const char *config,
     const char *errfile)
 {
-	pid_t	 pid, parent = getpid();
-	u_int	 i;
+	pid_t		 pid, parent = getpid();
+	u_int		 i;
+	const char	*bin = h->daemon_bin != NULL ? h->daemon_bin :
+			    CORRALD_BIN;
 
 	fflush(NULL);
 	if ((pid = fork()) == -1)
@@ -899,13 +901,13 @@ harness_daemon_spawn(struct harness *h, const char *config,
 	if (getenv("CORRAL_TEST_VALGRIND") != NULL) {
 		execl("/usr/bin/valgrind", "valgrind", "-q", "--leak-check=full",
 		    "--errors-for-leak-kinds=definite", "--error-exitcode=99",
-		    "--trace-children=no", CORRALD_BIN, "-v", "-c", config,
+		    "--trace-children=no", bin, "-v", "-c", config,
 		    (char *)NULL);
 		fprintf(stderr, "exec valgrind: %s\n", strerror(errno));
 		_exit(127);
 	}
-	execl(CORRALD_BIN, CORRALD_BIN, "-v", "-c", config, (char *)NULL);
-	fprintf(stderr, "exec %s: %s\n", CORRALD_BIN, strerror(errno));
+	execl(bin, bin, "-v", "-c", config, (char *)NULL);
+	fprintf(stderr, "exec %s: %s\n", bin, strerror(errno));
 	_exit(127);
 }
 

@@ -69,6 +69,9 @@ struct harness {
 	 * -1 (the default) for none.
 	 */
 	int	 listen_fd;
+
+	/* The corrald program to start; NULL (the default) for the built one. */
+	const char *daemon_bin;
 };
 
 /* What /proc/PID/stat says about a process. */

@@ -857,6 +857,96 @@ START_TEST(test_sigusr2)
 }
 END_TEST
 
+/* Copy the program at from to a new file at to, mode 0755. */
+static void
+copy_program(const char *from, const char *to)
+{
+	char	 buf[65536];
+	ssize_t	 n;
+	int	 in, out;
+
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	ck_assert_msg(in != -1, "%s: %s", from, strerror(errno));
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	ck_assert_msg(out != -1, "%s: %s", to, strerror(errno));
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		ck_assert_int_eq(write(out, buf, (size_t)n), n);
+	ck_assert_int_eq(n, 0);
+	close(in);
+	ck_assert_int_eq(close(out), 0);
+}
+
+/* What /proc/PID/exe of corrald reads, allocated. */
+static char *
+daemon_exe(struct harness *h)
+{
+	char	 path[64], target[HARNESS_PATH_MAX + 32];
+	ssize_t	 n;
+
+	snprintf(path, sizeof path, "/proc/%ld/exe", (long)h->daemon_pid);
+	n = readlink(path, target, sizeof target - 1);
+	ck_assert_msg(n > 0, "readlink %s: %s", path, strerror(errno));
+	target[n] = '\0';
+	return (xstrdup(target));
+}
+
+/*
+ * A package upgrade renames a new corrald over the installed one: a plain
+ * `reexec` (and SIGUSR2) runs the new file at that path, not the old
+ * program the running image was loaded from.
+ */
+START_TEST(test_upgrade_runs_new_file)
+{
+	struct harness	*h;
+	struct job_id	 id;
+	char		*sbin, *bin, *staged, *exe, *gone;
+
+	h = harness_new_stopped("jobs = ( { name = \"a\";"
+	    " start_seconds = 0; command = [\"sleep\", \"1000\"]; } );\n");
+	sbin = harness_path(h, "sbin");
+	ck_assert_int_eq(mkdir(sbin, 0755), 0);
+	bin = harness_path(h, "sbin/corrald");
+	staged = harness_path(h, "sbin/corrald.new");
+	copy_program(CORRALD_BIN, bin);
+	h->daemon_bin = bin;
+	ck_assert_int_eq(harness_daemon_start(h), 0);
+	assert_state(h, "a", "RUNNING", HARNESS_WAIT);
+	job_id_get(h, "a", &id);
+	exe = daemon_exe(h);
+	ck_assert_str_eq(exe, bin);
+	free(exe);
+
+	/* The upgrade, as dpkg does it. */
+	copy_program(CORRALD_BIN, staged);
+	ck_assert_int_eq(rename(staged, bin), 0);
+	xasprintf(&gone, "%s (deleted)", bin);
+	exe = daemon_exe(h);
+	ck_assert_str_eq(exe, gone);
+	free(exe);
+
+	reexec_ok(h);
+	exe = daemon_exe(h);
+	ck_assert_str_eq(exe, bin);
+	free(exe);
+	job_id_check(h, "a", &id);
+
+	/* Again, by SIGUSR2. */
+	copy_program(CORRALD_BIN, staged);
+	ck_assert_int_eq(rename(staged, bin), 0);
+	ck_assert_int_eq(kill(h->daemon_pid, SIGUSR2), 0);
+	wait_log_count(h, "re-executed: corrald", 2);
+	exe = daemon_exe(h);
+	ck_assert_str_eq(exe, bin);
+	free(exe);
+	job_id_check(h, "a", &id);
+	harness_free(h);
+	free(gone);
+	free(staged);
+	free(bin);
+	free(sbin);
+}
+END_TEST
+
 /*
  * Signals that come while corrald re-executes itself are not lost, and
  * do not find the default action (which for SIGUSR1 would end corrald):
@@ -1460,6 +1550,7 @@ suite_reexec(void)
 	tcase_add_test(tc, test_operator_stop_kept);
 	tcase_add_test(tc, test_failed_exec_changes_nothing);
 	tcase_add_test(tc, test_sigusr2);
+	tcase_add_test(tc, test_upgrade_runs_new_file);
 	tcase_add_test(tc, test_signals_during_reexec);
 	tcase_add_test(tc, test_socket_activation_kept);
 	tcase_add_test(tc, test_no_fd_leak);
