@@ -73,6 +73,15 @@ reload_note(json_t *summary, const char *key, const char *name)
 	    json_string(name));
 }
 
+/* Are a and b (either may be NULL) the same string? */
+static int
+reload_same_string(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (strcmp(a, b) == 0);
+}
+
 /*
  * A job of the new config named like a `run` job still running would make
  * two jobs of one name: refused, as a config error, until the run ends.
@@ -189,9 +198,11 @@ reload_config(json_t **summary, char **cause)
 	json_object_set_new(*summary, "unchanged", json_integer(unchanged));
 
 	if (strcmp(new->socket_path, cd->config->socket_path) != 0 ||
-	    new->socket_mode != cd->config->socket_mode)
-		log_warnx("reload: daemon.socket and daemon.socket_mode take "
-		    "effect when corrald is restarted");
+	    new->socket_mode != cd->config->socket_mode ||
+	    !reload_same_string(new->socket_group, cd->config->socket_group))
+		log_warnx("reload: daemon.socket, daemon.socket_mode and "
+		    "daemon.socket_group take effect when corrald is "
+		    "restarted");
 	if (server_mkdirs(new->log_dir, 0750, cause) == -1) {
 		log_warnx("reload: log_dir: %s", *cause);
 		free(*cause);
