@@ -146,8 +146,9 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 	if ((want_err ? spec->stderr_target : spec->stdout_target) !=
 	    STREAM_FILE) {
 		control_send_error(ctx->client, PROTO_E_FAILED,
-		    "%s: %s is not logged (it goes to /dev/null)", job->name,
-		    want_err ? "stderr" : "stdout");
+		    "%s: %s is not logged (it goes to %s)", job->name,
+		    want_err ? "stderr" : "stdout", job->transient ?
+		    "the client that ran it" : "/dev/null");
 		return (CMD_DONE);
 	}
 	path = want_err ? spec->stderr_path : spec->stdout_path;

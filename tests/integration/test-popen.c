@@ -916,6 +916,13 @@ START_TEST(test_run_name_env_dir)
 	ck_assert_int_eq(atol(out), pid);
 	free(out);
 
+	/* Its output went to its client: there is no log to show. */
+	ck_assert_int_eq(ctl_run(h, &out, &err, "logs", "myjob", NULL), 1);
+	ck_assert_str_eq(err, "corralctl: myjob: stdout is not logged (it "
+	    "goes to the client that ran it)\n");
+	free(out);
+	free(err);
+
 	/* The name is taken. */
 	ck_assert_int_eq(ctl_run(h, &out, &err, "run", "--name", "myjob",
 	    "-d", dir, "--", "true", NULL), 1);
