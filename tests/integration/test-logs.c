@@ -1497,6 +1497,92 @@ START_TEST(test_disk_full)
 }
 END_TEST
 
+/* Bytes corrald has taken in through read(2) and the like: rchar. */
+static unsigned long long
+daemon_rchar(struct harness *h)
+{
+	unsigned long long	 v = 0;
+	char			*path, *text, *p;
+
+	xasprintf(&path, "/proc/%ld/io", (long)h->daemon_pid);
+	text = file_read(path, NULL);
+	ck_assert_msg(text != NULL, "%s: %s", path, strerror(errno));
+	ck_assert((p = strstr(text, "rchar: ")) != NULL);
+	v = strtoull(p + 7, NULL, 10);
+	free(text);
+	free(path);
+	return (v);
+}
+
+struct pipe_full_cond {
+	int	 fd;
+};
+
+static int
+pipe_full_pred(void *arg)
+{
+	struct pipe_full_cond	*pc = arg;
+	long			 page = sysconf(_SC_PAGESIZE);
+	int			 queued, size;
+
+	if (ioctl(pc->fd, FIONREAD, &queued) == -1 ||
+	    (size = fcntl(pc->fd, F_GETPIPE_SZ)) == -1)
+		ck_abort_msg("job's pipe: %s", strerror(errno));
+	return (queued > size - page);
+}
+
+/*
+ * A backlog -- a full pipe, the job ahead of corrald, here because corrald
+ * was stopped -- goes to the file by splice, not through corrald's reads
+ * (its rchar grows by less than the log), and every byte is there, in
+ * order, reads and splices mixed.
+ */
+START_TEST(test_backlog_spliced)
+{
+	struct harness		*h;
+	struct pipe_full_cond	 pc;
+	unsigned long long	 before, after;
+	char			*go, *log, *want, *got;
+	size_t			 len, got_len;
+	pid_t			 pid;
+
+	h = harness_new("jobs = ( { name = \"b\"; start_seconds = 0;"
+	    " restart = \"no\";\n"
+	    "  shell = \"while [ ! -e go ]; do sleep 0.01; done;"
+	    " seq 1 400000\"; directory = \"log\"; } );\n");
+	assert_state(h, "b", "RUNNING", HARNESS_WAIT);
+	pid = job_pid(h, "b");
+	go = harness_path(h, "log/go");
+	log = harness_path(h, "log/b.out");
+	pc.fd = open_stdout_pipe(pid);
+	before = daemon_rchar(h);
+
+	ck_assert_int_eq(kill(h->daemon_pid, SIGSTOP), 0);
+	file_write(go, "");
+	ck_assert_msg(wait_until(pipe_full_pred, &pc, HARNESS_WAIT),
+	    "the job's pipe did not fill up");
+	ck_assert_int_eq(kill(h->daemon_pid, SIGCONT), 0);
+	close(pc.fd);
+
+	assert_exited(h, "b");
+	want = seq_text(1, 400000, &len);
+	ck_assert(wait_file_size(log, (off_t)len, HARNESS_WAIT));
+	got = file_read(log, &got_len);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_msg(got_len == len && memcmp(got, want, len) == 0,
+	    "the log is not seq 1 400000 (%zu bytes, want %zu)", got_len, len);
+	after = daemon_rchar(h);
+	/* At least the part of the full pipe past the first read. */
+	ck_assert_msg(after - before + 512 * 1024 < len, "corrald read %llu "
+	    "bytes of a %zu-byte log: no splice", after - before, len);
+	free(got);
+	free(want);
+	free(log);
+	free(go);
+	harness_free(h);
+}
+END_TEST
+
 Suite *
 suite_logs(void)
 {
@@ -1514,6 +1600,7 @@ suite_logs(void)
 	tcase_add_test(tc, test_logs_busy_job);
 	tcase_add_test(tc, test_logs_follow);
 	tcase_add_test(tc, test_disk_full);
+	tcase_add_test(tc, test_backlog_spliced);
 	suite_add_tcase(s, tc);
 	return (s);
 }
