@@ -40,6 +40,7 @@
 #endif
 
 #define CONFIG_DEFAULT_SOCKET_MODE	0600
+#define CONFIG_GROUP_SOCKET_MODE	0660	/* default with socket_group */
 #define JOB_NAME_MAX			64
 #define JOB_NAME_CHARS	\
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.@-"
@@ -777,7 +778,7 @@ config_daemon(struct config_ctx *cc, const config_setting_t *dgroup)
 	const config_setting_t	*s;
 	const char		*name, *str, *sock = NULL, *log_dir = NULL;
 	const char		*include_dir = NULL;
-	int			 i, n, mode;
+	int			 i, n, mode, mode_given = 0;
 
 	if (dgroup != NULL && !config_setting_is_group(dgroup)) {
 		config_error(cc, dgroup, "'daemon' must be a group");
@@ -796,8 +797,10 @@ config_daemon(struct config_ctx *cc, const config_setting_t *dgroup)
 			    &include_dir) == 0)
 				cc->include_setting = s;
 		} else if (strcmp(name, "socket_mode") == 0) {
-			if (config_get_mode(cc, "daemon", s, &mode) == 0)
+			if (config_get_mode(cc, "daemon", s, &mode) == 0) {
 				config->socket_mode = (mode_t)mode;
+				mode_given = 1;
+			}
 		} else if (strcmp(name, "socket_group") == 0) {
 			if (config_get_string(cc, "daemon", s, &str) != 0)
 				continue;
@@ -812,6 +815,9 @@ config_daemon(struct config_ctx *cc, const config_setting_t *dgroup)
 			config_error(cc, s, "daemon: unknown key '%s'", name);
 	}
 
+	/* A group named for the socket is one meant to use it. */
+	if (config->socket_group != NULL && !mode_given)
+		config->socket_mode = CONFIG_GROUP_SOCKET_MODE;
 	if (sock == NULL)
 		sock = CORRAL_DEFAULT_SOCKET;
 	config->socket_path = confpath_resolve(config->dir, sock);

@@ -650,6 +650,8 @@ START_TEST(test_credentials_and_limits)
 	config = config_load(conf_path, &cause);
 	ck_assert_msg(config != NULL, "%s", cause);
 	ck_assert_str_eq(config->socket_group, "adm");
+	/* A group for the socket makes its default mode 0660... */
+	ck_assert_int_eq(config->socket_mode, 0660);
 	ck_assert_ptr_null(config->specs[0]->user);
 	ck_assert_ptr_null(config->specs[0]->group);
 	ck_assert_int_eq(config->specs[0]->umask, -1);
@@ -689,6 +691,19 @@ START_TEST(test_credentials_and_limits)
 	    "job 'a': 'limits' must be a group");
 	check_error("daemon = {\n  socket_group = \"\";\n};\n", 2,
 	    "daemon: 'socket_group' must not be empty");
+
+	/* ...unless socket_mode says otherwise; without a group, 0600. */
+	conf_write("daemon = { socket_group = \"adm\";"
+	    " socket_mode = \"0600\"; };\njobs = ();\n");
+	config = config_load(conf_path, &cause);
+	ck_assert_msg(config != NULL, "%s", cause);
+	ck_assert_int_eq(config->socket_mode, 0600);
+	config_free(config);
+	conf_write("jobs = ();\n");
+	config = config_load(conf_path, &cause);
+	ck_assert_msg(config != NULL, "%s", cause);
+	ck_assert_int_eq(config->socket_mode, 0600);
+	config_free(config);
 }
 END_TEST
 
