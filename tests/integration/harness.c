@@ -28,6 +28,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <ftw.h>
 #include <poll.h>
 #include <signal.h>
@@ -183,6 +184,22 @@ file_size(const char *path)
 	if (stat(path, &sb) == -1)
 		return (-1);
 	return (sb.st_size);
+}
+
+/* The number a job wrote to path, or -1 (no file, or caught half written). */
+long
+file_number(const char *path)
+{
+	char	*buf, *end;
+	long	 v;
+
+	if ((buf = file_read(path, NULL)) == NULL)
+		return (-1);
+	v = strtol(buf, &end, 10);
+	if (end == buf || (*end != '\n' && *end != '\0'))
+		v = -1;
+	free(buf);
+	return (v);
 }
 
 /* For wait_until: does the file at arg exist? */
@@ -1389,20 +1406,109 @@ job_status(struct harness *h, const char *job)
 	return (obj);
 }
 
+/* A string member of the job's status (to be freed), or NULL. */
+char *
+status_str(struct harness *h, const char *job, const char *key)
+{
+	json_t		*st = job_status(h, job);
+	const char	*v;
+	char		*copy = NULL;
+
+	if (st != NULL &&
+	    (v = json_string_value(json_object_get(st, key))) != NULL)
+		copy = xstrdup(v);
+	json_decref(st);
+	return (copy);
+}
+
+/* An integer member of a job's status, or -1. */
+long long
+status_int(struct harness *h, const char *job, const char *key)
+{
+	json_t		*st = job_status(h, job);
+	long long	 v = -1;
+
+	if (st != NULL && json_is_integer(json_object_get(st, key)))
+		v = json_integer_value(json_object_get(st, key));
+	json_decref(st);
+	return (v);
+}
+
+/* A number member of a job's status, or NAN. */
+double
+status_num(struct harness *h, const char *job, const char *key)
+{
+	json_t	*st = job_status(h, job);
+	double	 v = NAN;
+
+	if (st != NULL && json_is_number(json_object_get(st, key)))
+		v = json_number_value(json_object_get(st, key));
+	json_decref(st);
+	return (v);
+}
+
+/*
+ * Fail the test unless `corralctl status` answers, rounds times in a row,
+ * each within a second: nothing (a hostile client, a reexec) holds the
+ * daemon up.
+ */
+void
+check_status_prompt(struct harness *h, u_int rounds)
+{
+	double	 t0, took, worst = 0;
+	u_int	 i;
+
+	for (i = 0; i < rounds; i++) {
+		t0 = now_mono();
+		ck_assert_int_eq(ctl_run(h, NULL, NULL, "status", NULL), 0);
+		took = now_mono() - t0;
+		if (took > worst)
+			worst = took;
+	}
+	ck_assert_msg(worst < 1.0, "status took %.3f s", worst);
+}
+
+/* Wait until the job has been up at least secs, by status. */
+struct uptime_cond {
+	struct harness	*h;
+	const char	*job;
+	double		 secs;
+};
+
+static int
+uptime_pred(void *arg)
+{
+	struct uptime_cond	*uc = arg;
+
+	return (status_num(uc->h, uc->job, "uptime") >= uc->secs);
+}
+
+void
+wait_uptime(struct harness *h, const char *job, double secs)
+{
+	struct uptime_cond	 uc = { h, job, secs };
+
+	ck_assert_msg(wait_until(uptime_pred, &uc, HARNESS_WAIT),
+	    "%s: not up %g s", job, secs);
+}
+
 /* The job's state (to be freed), or NULL. */
 char *
 job_state(struct harness *h, const char *job)
 {
-	json_t		*obj;
-	const char	*state;
-	char		*copy = NULL;
+	return (status_str(h, job, "state"));
+}
 
-	if ((obj = job_status(h, job)) == NULL)
-		return (NULL);
-	if ((state = json_string_value(json_object_get(obj, "state"))) != NULL)
-		copy = xstrdup(state);
-	json_decref(obj);
-	return (copy);
+/* Fail the test unless the job is in state want right now. */
+void
+check_state(struct harness *h, const char *job, const char *want)
+{
+	char	*state = job_state(h, job);
+
+	ck_assert_msg(state != NULL && strcmp(state, want) == 0,
+	    "%s: state %s, not %s", job, state != NULL ? state : "(none)",
+	    want);
+	free(state);
 }
 
 /* Poll the job's state until it is want: 0, or -1 after timeout seconds. */

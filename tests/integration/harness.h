@@ -138,6 +138,12 @@ int		 raw_closed(int);
 /* harness.c: job status through `corralctl --json status`. */
 json_t		*job_status(struct harness *, const char *);
 char		*job_state(struct harness *, const char *);
+char		*status_str(struct harness *, const char *, const char *);
+long long	 status_int(struct harness *, const char *, const char *);
+double		 status_num(struct harness *, const char *, const char *);
+void		 check_state(struct harness *, const char *, const char *);
+void		 wait_uptime(struct harness *, const char *, double);
+void		 check_status_prompt(struct harness *, u_int);
 int		 wait_for_state(struct harness *, const char *, const char *,
 		     double);
 pid_t		 job_pid(struct harness *, const char *);
@@ -172,6 +178,7 @@ void		 file_write(const char *, const char *);
 int		 file_exists(const char *);
 int		 file_exists_pred(void *);
 off_t		 file_size(const char *);
+long		 file_number(const char *);
 int		 contains(const char *, const char *);
 
 /*

@@ -35,11 +35,7 @@
 static void
 assert_unharmed(struct harness *h, const char *job, pid_t pid)
 {
-	double	 t0 = now_mono();
-
-	ck_assert_int_eq(ctl_run(h, NULL, NULL, "status", NULL), 0);
-	ck_assert_msg(now_mono() - t0 < 1.0, "status took %.2f s",
-	    now_mono() - t0);
+	check_status_prompt(h, 1);
 	ck_assert_int_eq(job_pid(h, job), pid);
 }
 

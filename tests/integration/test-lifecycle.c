@@ -25,19 +25,6 @@
 #include "harness.h"
 #include "xmalloc.h"
 
-/* An integer member of a job's status, or -1. */
-static long long
-status_int(struct harness *h, const char *job, const char *key)
-{
-	json_t		*st = job_status(h, job);
-	long long	 v = -1;
-
-	if (st != NULL && json_is_integer(json_object_get(st, key)))
-		v = json_integer_value(json_object_get(st, key));
-	json_decref(st);
-	return (v);
-}
-
 /* The start times of the runs in a job's history; returns how many. */
 static size_t
 history_starts(struct harness *h, const char *job, double *starts,
@@ -80,45 +67,6 @@ assert_restarts(struct harness *h, const char *job, long long n,
 	ck_assert_msg(wait_until(restarts_pred, &rc, timeout),
 	    "%s: %lld restarts, not %lld, after %g s", job,
 	    status_int(h, job, "restarts"), n, timeout);
-}
-
-/* Wait until the job has been up at least secs, by status. */
-struct uptime_cond {
-	struct harness	*h;
-	const char	*job;
-	double		 secs;
-};
-
-static int
-uptime_pred(void *arg)
-{
-	struct uptime_cond	*uc = arg;
-	json_t			*st = job_status(uc->h, uc->job);
-	int			 ok;
-
-	ok = st != NULL &&
-	    json_number_value(json_object_get(st, "uptime")) >= uc->secs;
-	json_decref(st);
-	return (ok);
-}
-
-static void
-wait_uptime(struct harness *h, const char *job, double secs)
-{
-	struct uptime_cond	 uc = { h, job, secs };
-
-	ck_assert(wait_until(uptime_pred, &uc, HARNESS_WAIT));
-}
-
-/* The job is in state want right now. */
-static void
-check_state(struct harness *h, const char *job, const char *want)
-{
-	char	*state = job_state(h, job);
-
-	ck_assert_ptr_nonnull(state);
-	ck_assert_str_eq(state, want);
-	free(state);
 }
 
 /* A datagram socket at dir/name for corrald's sd_notify messages. */

@@ -49,11 +49,9 @@ static char	*log_concat(const char *, int, size_t *);
 static off_t	 log_total_size(const char *, int);
 static size_t	 count_lines(const char *, size_t);
 static size_t	 file_lines(const char *);
-static long	 file_number(const char *);
 static int	 lines_consecutive(const char *, size_t, long *, long *,
 		     const char **);
 static int	 ends_with(const char *, size_t, const char *);
-static char	*status_str(struct harness *, const char *, const char *);
 static void	 assert_exited(struct harness *, const char *);
 static void	 wait_lines(const char *, size_t);
 static void	 wait_two_lines(const char *, const char *, size_t);
@@ -219,22 +217,6 @@ file_lines(const char *path)
 	return (n);
 }
 
-/* The number a job wrote to path, or -1 (no file, or caught half written). */
-static long
-file_number(const char *path)
-{
-	char	*buf, *end;
-	long	 v;
-
-	if ((buf = file_read(path, NULL)) == NULL)
-		return (-1);
-	v = strtol(buf, &end, 10);
-	if (end == buf || (*end != '\n' && *end != '\0'))
-		v = -1;
-	free(buf);
-	return (v);
-}
-
 /*
  * Is buf a run of lines each holding one number, each one more than the
  * one before?  *first and *last get the ends; *bad where it goes wrong.
@@ -278,21 +260,6 @@ ends_with(const char *buf, size_t len, const char *tail)
 }
 
 /* ---- jobs ---- */
-
-/* A string member of the job's status (to be freed), or NULL. */
-static char *
-status_str(struct harness *h, const char *job, const char *key)
-{
-	json_t		*st = job_status(h, job);
-	const char	*v;
-	char		*copy = NULL;
-
-	if (st != NULL &&
-	    (v = json_string_value(json_object_get(st, key))) != NULL)
-		copy = xstrdup(v);
-	json_decref(st);
-	return (copy);
-}
 
 /* The job ended by itself, with exit 0. */
 static void
@@ -1013,7 +980,7 @@ START_TEST(test_logs_follow)
 	struct harness	*h;
 	struct bg_proc	 follower;
 	char		*pad, *body, *log, *go, *count, *paused, *stop, *lastp;
-	char		*want, *got, *name, *state;
+	char		*want, *got, *name;
 	size_t		 len, got_len;
 	long		 c1, last;
 	pid_t		 pid;
@@ -1076,9 +1043,7 @@ START_TEST(test_logs_follow)
 	wait_number(count, c1 + 30);
 	ck_assert_int_eq(ctl_run(h, NULL, NULL, "status", "f", NULL), 0);
 	ck_assert_int_eq(job_pid(h, "f"), pid);
-	state = job_state(h, "f");
-	ck_assert_str_eq(state, "RUNNING");
-	free(state);
+	check_state(h, "f", "RUNNING");
 	ck_assert_int_eq(harness_daemon_wait_exit(h, 0), -1);
 
 	/* And the log itself has every line, once. */
@@ -1361,7 +1326,7 @@ START_TEST(test_disk_full)
 	const char		*unshare, *jobs[] = { "plain", "held" };
 	const char		*enospc = "log: No space left on device";
 	char			*pad, *body, *root, *filler, *path, *buf;
-	char			*want, *got, *msg, *dlog, *state;
+	char			*want, *got, *msg, *dlog;
 	const size_t		 fs_size = 16 << 20, room = 512 << 10;
 	size_t			 done, len, got_len;
 	ssize_t			 n;
@@ -1446,9 +1411,7 @@ START_TEST(test_disk_full)
 	for (i = 0; i < 2; i++)
 		close(bc.pipes[i]);
 	for (i = 0; i < 2; i++) {
-		state = job_state(h, jobs[i]);
-		ck_assert_str_eq(state, "RUNNING");
-		free(state);
+		check_state(h, jobs[i], "RUNNING");
 		lc.job = jobs[i];
 		lc.want = enospc;
 		ck_assert_msg(wait_until(log_error_pred, &lc, HARNESS_WAIT),
