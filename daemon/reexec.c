@@ -571,7 +571,8 @@ reexec_exec(struct client *requester, const char *path, char **cause)
 	/*
 	 * The way back, should the new image not read the state: our own
 	 * program, even if replaced on disk since.  O_PATH, for a program
-	 * that may be executed but not read.
+	 * that may be executed but not read.  Without O_CLOEXEC, as it is
+	 * for the new image, which closes it once it has the state.
 	 */
 	exefd = open("/proc/self/exe", O_PATH);
 
