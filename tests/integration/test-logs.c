@@ -1075,6 +1075,79 @@ START_TEST(test_logs_follow)
 }
 END_TEST
 
+/*
+ * A follower that stops reading never holds the job back: corrald keeps
+ * at most 1 MiB for it, then drops it with a message, and meanwhile the
+ * job writes 16 MiB as fast as it can, all of it reaches the log, and
+ * status answers.  What the follower did get is the log's beginning,
+ * byte for byte.
+ */
+#define LOGS_SLOW_LINE		"0123456789abcdef0123456789abcdef" \
+				"0123456789abcdef012345678901234"
+#define LOGS_SLOW_BYTES		(16 * 1024 * 1024)
+
+START_TEST(test_slow_follower_dropped)
+{
+	struct harness	*h;
+	struct bg_proc	 follower;
+	char		*log, *go, *wrote, *want, *got, *out, *err;
+	size_t		 len, got_len, out_len, i;
+	pid_t		 pid;
+
+	h = harness_new("jobs = ( { name = \"loud\"; restart = \"no\";"
+	    " start_seconds = 0; shell = \"echo ready;"
+	    " while [ ! -e go ]; do sleep 0.01; done;"
+	    " yes " LOGS_SLOW_LINE " | head -c 16777216;"
+	    " echo > wrote; exec sleep 1000\"; } );\n");
+	log = harness_path(h, "log/loud.out");
+	go = harness_path(h, "go");
+	wrote = harness_path(h, "wrote");
+	ck_assert(wait_file_contains(log, "ready\n", HARNESS_WAIT));
+	pid = job_pid(h, "loud");
+	ck_assert_int_gt(pid, 0);
+
+	/* Following (it has printed the tail), then reading no more. */
+	ctl_start(h, &follower, "logs", "-f", "loud", NULL);
+	ck_assert_msg(wait_file_contains(follower.out_path, "ready\n",
+	    HARNESS_WAIT), "logs -f printed no tail");
+	ck_assert_int_eq(kill(follower.pid, SIGSTOP), 0);
+
+	file_write(go, "");
+	ck_assert_msg(wait_until(file_exists_pred, wrote, HARNESS_WAIT),
+	    "the job was held back by a follower that does not read");
+	len = strlen("ready\n") + LOGS_SLOW_BYTES;
+	want = xmalloc(len);
+	memcpy(want, "ready\n", 6);
+	for (i = 6; i < len; i += 64)
+		memcpy(want + i, LOGS_SLOW_LINE "\n", 64);
+	ck_assert(wait_file_size(log, (off_t)len, HARNESS_WAIT));
+	got = file_read(log, &got_len);
+	ck_assert_msg(got_len == len && memcmp(got, want, len) == 0,
+	    "loud.out: %zu bytes, not the job's %zu", got_len, len);
+	free(got);
+	check_status_prompt(h, 5);
+	ck_assert_int_eq(job_pid(h, "loud"), pid);
+	check_state(h, "loud", "RUNNING");
+
+	/* Awake again, the follower reads what was kept, then the drop. */
+	ck_assert_int_eq(kill(follower.pid, SIGCONT), 0);
+	ck_assert_int_eq(bg_finish(&follower, HARNESS_WAIT, &out, &err), 1);
+	ck_assert_msg(strstr(err, "too slow to follow this log: dropped") !=
+	    NULL, "logs -f said [%s]", err);
+	out_len = strlen(out);
+	ck_assert_msg(out_len < len / 2 && memcmp(out, want, out_len) == 0,
+	    "logs -f printed %zu bytes, not a short start of the log",
+	    out_len);
+	free(out);
+	free(err);
+	free(want);
+	free(log);
+	free(go);
+	free(wrote);
+	harness_free(h);
+}
+END_TEST
+
 /* ---- a full disk ---- */
 
 /* Where unshare(1) is, or NULL. */
@@ -1562,6 +1635,7 @@ suite_logs(void)
 	tcase_add_test(tc, test_logs_tail);
 	tcase_add_test(tc, test_logs_busy_job);
 	tcase_add_test(tc, test_logs_follow);
+	tcase_add_test(tc, test_slow_follower_dropped);
 	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_backlog_spliced);
 	suite_add_tcase(s, tc);
