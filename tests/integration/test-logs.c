@@ -735,11 +735,13 @@ END_TEST
  * After `mv x.out x.out.moved`, `corralctl reopen-logs x` sends what
  * follows to a new x.out: the two files together hold every line once,
  * in order, the old one up to some line and the new one from the next.
+ * A `logs -f` started before goes on across the reopen, with no gap.
  */
 START_TEST(test_reopen_after_mv)
 {
 	struct harness	*h;
-	char		*run, *log, *moved, *lastp, *a, *b, *all;
+	struct bg_proc	 follower;
+	char		*run, *log, *moved, *lastp, *a, *b, *all, *tail;
 	const char	*bad;
 	size_t		 alen, blen;
 	long		 last, first, end;
@@ -752,6 +754,8 @@ START_TEST(test_reopen_after_mv)
 	moved = harness_path(h, "log/tick.out.moved");
 	lastp = harness_path(h, "last");
 	wait_lines(log, 5);
+	ctl_start(h, &follower, "logs", "-f", "tick", NULL);
+	wait_lines(follower.out_path, 1);
 
 	ck_assert_int_eq(rename(log, moved), 0);
 	ck_assert_int_eq(ctl_run(h, NULL, NULL, "reopen-logs", "tick", NULL),
@@ -763,6 +767,19 @@ START_TEST(test_reopen_after_mv)
 	last = file_number(lastp);
 	ck_assert_int_ge(last, 10);
 	wait_two_lines(moved, log, (size_t)last);
+
+	/* The follower: from where its tail began to the last line. */
+	xasprintf(&tail, "%ld\n", last);
+	wait_log_ends(follower.out_path, tail);
+	free(tail);
+	ck_assert_int_eq(kill(follower.pid, SIGTERM), 0);
+	bg_finish(&follower, HARNESS_WAIT, NULL, NULL);
+	a = file_read(follower.out_path, &alen);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_msg(lines_consecutive(a, alen, &first, &end, &bad),
+	    "logs -f across the reopen breaks the sequence at [%.20s]", bad);
+	ck_assert_int_eq(end, last);
+	free(a);
 
 	/* Both files together: 1 .. last, once each, in order. */
 	a = file_read(moved, &alen);
