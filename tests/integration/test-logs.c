@@ -58,6 +58,7 @@ static void	 wait_two_lines(const char *, const char *, size_t);
 static void	 wait_number(const char *, long);
 static void	 wait_log_total(const char *, int, off_t);
 static void	 wait_log_ends(const char *, const char *);
+static unsigned long long daemon_rchar(struct harness *);
 static const char *unshare_path(void);
 static int	 tmpfs_usable(struct harness *, const char *);
 static int	 daemon_start_tmpfs(struct harness *, const char *,
@@ -862,7 +863,8 @@ END_TEST
  * `corralctl logs`: the last 10 lines, or -n N of them (all if there are
  * fewer, none for 0, a last line without a newline counts), --stderr
  * reads the .err log; stdout = "null" has no log, which is an error; a
- * log of several megabytes is answered from its end, at once.
+ * log of several megabytes is answered from its end: corrald reads far
+ * less than the file (its rchar in /proc), at once.
  */
 START_TEST(test_logs_tail)
 {
@@ -870,6 +872,7 @@ START_TEST(test_logs_tail)
 	char		*out = NULL, *err = NULL, *want, *path;
 	size_t		 len, biglen;
 	double		 t0, took;
+	unsigned long long before, after;
 
 	h = harness_new("jobs = (\n"
 	    "  { name = \"t\"; restart = \"no\";"
@@ -932,11 +935,15 @@ START_TEST(test_logs_tail)
 	path = harness_path(h, "log/big.out");
 	ck_assert(wait_file_size(path, (off_t)biglen, HARNESS_WAIT));
 	free(path);
+	before = daemon_rchar(h);
 	t0 = now_mono();
 	ck_assert_int_eq(ctl_run(h, &out, NULL, "logs", "-n", "3", "big",
 	    NULL), 0);
 	took = now_mono() - t0;
+	after = daemon_rchar(h);
 	ck_assert_str_eq(out, "999998\n999999\n1000000\n");
+	ck_assert_msg(after - before < biglen / 8,
+	    "logs -n 3 of %zu bytes read %llu", biglen, after - before);
 	ck_assert_msg(took < 1.0, "logs -n 3 of 7 MB took %.3f s", took);
 	free(out);
 	harness_free(h);
