@@ -1129,6 +1129,20 @@ harness_daemon_log(const struct harness *h)
 	return (log);
 }
 
+/* How many times text is in corrald's stderr. */
+int
+harness_daemon_log_count(const struct harness *h, const char *text)
+{
+	char	*log, *p;
+	int	 n = 0;
+
+	log = harness_daemon_log(h);
+	for (p = log; (p = strstr(p, text)) != NULL; p++)
+		n++;
+	free(log);
+	return (n);
+}
+
 /*
  * SIGKILL every process that belongs under dir -- carries dir (or a
  * directory below it) as its HARNESS_TAG_VAR, or works there -- or to one

@@ -113,6 +113,7 @@ void		 harness_setenv(struct harness *, const char *,
 		     const char *);
 char		*harness_path(const struct harness *, const char *);
 char		*harness_daemon_log(const struct harness *);
+int		 harness_daemon_log_count(const struct harness *, const char *);
 
 /* harness.c: running programs. */
 int		 run_argv(char *const[], double, char **, char **);

@@ -1523,6 +1523,15 @@ START_TEST(test_disk_full)
 		free(msg);
 	}
 	free(dlog);
+	/* Said once, not at every retry. */
+	for (i = 0; i < 2; i++) {
+		xasprintf(&msg, "%s: stdout %s/%s.out: No space left on "
+		    "device; holding output", jobs[i], h->log_dir, jobs[i]);
+		ck_assert_msg(harness_daemon_log_count(h, msg) == 1,
+		    "[%s] is in corrald's log %d times", msg,
+		    harness_daemon_log_count(h, msg));
+		free(msg);
+	}
 
 	/* Space again: everything held is written, and the jobs finish. */
 	ck_assert_int_eq(unlink(filler), 0);

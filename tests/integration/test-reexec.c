@@ -119,20 +119,6 @@ daemon_restores(struct harness *h)
 	return (n);
 }
 
-/* How many times text is in corrald's stderr. */
-static int
-daemon_log_count(struct harness *h, const char *text)
-{
-	char	*log, *p;
-	int	 n = 0;
-
-	log = harness_daemon_log(h);
-	for (p = log; (p = strstr(p, text)) != NULL; p++)
-		n++;
-	free(log);
-	return (n);
-}
-
 struct log_count_cond {
 	struct harness	*h;
 	const char	*text;
@@ -144,7 +130,7 @@ log_count_pred(void *arg)
 {
 	struct log_count_cond	*lc = arg;
 
-	return (daemon_log_count(lc->h, lc->text) >= lc->n);
+	return (harness_daemon_log_count(lc->h, lc->text) >= lc->n);
 }
 
 /* Wait until text is in corrald's stderr n times. */
@@ -155,7 +141,7 @@ wait_log_count(struct harness *h, const char *text, int n)
 
 	ck_assert_msg(wait_until(log_count_pred, &lc, HARNESS_WAIT),
 	    "[%s] is in corrald's log %d times, not %d", text,
-	    daemon_log_count(h, text), n);
+	    harness_daemon_log_count(h, text), n);
 }
 
 /* corrald is still the process the fixture started, and still running. */
@@ -877,7 +863,7 @@ START_TEST(test_signals_during_reexec)
 	ck_assert_int_eq(wait_child_exit(storm, HARNESS_WAIT), 128 + SIGKILL);
 	check_daemon_same(h);
 	job_id_check(h, "a", &id);
-	ck_assert_int_gt(daemon_log_count(h, "received SIGUSR1"), 10);
+	ck_assert_int_gt(harness_daemon_log_count(h, "received SIGUSR1"), 10);
 	/* And one SIGTERM, at any time, still stops it all. */
 	ck_assert_int_eq(harness_daemon_stop(h, HARNESS_WAIT), 0);
 	ck_assert(!proc_alive(id.pid));
