@@ -58,6 +58,8 @@ static void	 wait_two_lines(const char *, const char *, size_t);
 static void	 wait_number(const char *, long);
 static void	 wait_log_total(const char *, int, off_t);
 static void	 wait_log_ends(const char *, const char *);
+static pid_t	 follow_from(struct harness *, struct bg_proc *,
+		     const char *, const char *, const char *);
 static unsigned long long daemon_rchar(struct harness *);
 static const char *unshare_path(void);
 static int	 tmpfs_usable(struct harness *, const char *);
@@ -401,6 +403,25 @@ wait_log_ends(const char *path, const char *tail)
 
 	ck_assert_msg(wait_until(ends_pred, &ec, HARNESS_WAIT),
 	    "%s does not end with [%s]", path, tail);
+}
+
+/*
+ * Once job's log holds text, start `corralctl logs -f job` and wait
+ * until it has printed that much of the tail; the job's pid.
+ */
+static pid_t
+follow_from(struct harness *h, struct bg_proc *follower, const char *job,
+    const char *log, const char *text)
+{
+	pid_t	 pid;
+
+	ck_assert(wait_file_contains(log, text, HARNESS_WAIT));
+	pid = job_pid(h, job);
+	ck_assert_int_gt(pid, 0);
+	ctl_start(h, follower, "logs", "-f", job, NULL);
+	ck_assert_msg(wait_file_contains(follower->out_path, text,
+	    HARNESS_WAIT), "logs -f %s printed no tail", job);
+	return (pid);
 }
 
 /* ---- rotation ---- */
@@ -1030,14 +1051,8 @@ START_TEST(test_logs_follow)
 	paused = harness_path(h, "paused");
 	stop = harness_path(h, "stop");
 	lastp = harness_path(h, "last");
-	ck_assert(wait_file_contains(log, "00003 ", HARNESS_WAIT));
-	pid = job_pid(h, "f");
-	ck_assert_int_gt(pid, 0);
-
 	/* Once the tail (lines 1..3) is out, it follows. */
-	ctl_start(h, &follower, "logs", "-f", "f", NULL);
-	ck_assert_msg(wait_file_contains(follower.out_path, "00003 ",
-	    HARNESS_WAIT), "logs -f printed no tail");
+	pid = follow_from(h, &follower, "f", log, "00003 ");
 	file_write(go, "");
 	wait_number(count, 40);
 	ck_assert_int_eq(unlink(go), 0);
@@ -1126,14 +1141,8 @@ START_TEST(test_slow_follower_dropped)
 	log = harness_path(h, "log/loud.out");
 	go = harness_path(h, "go");
 	wrote = harness_path(h, "wrote");
-	ck_assert(wait_file_contains(log, "ready\n", HARNESS_WAIT));
-	pid = job_pid(h, "loud");
-	ck_assert_int_gt(pid, 0);
-
 	/* Following (it has printed the tail), then reading no more. */
-	ctl_start(h, &follower, "logs", "-f", "loud", NULL);
-	ck_assert_msg(wait_file_contains(follower.out_path, "ready\n",
-	    HARNESS_WAIT), "logs -f printed no tail");
+	pid = follow_from(h, &follower, "loud", log, "ready\n");
 	ck_assert_int_eq(kill(follower.pid, SIGSTOP), 0);
 
 	file_write(go, "");
