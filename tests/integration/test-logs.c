@@ -1051,6 +1051,7 @@ START_TEST(test_logs_follow)
 	paused = harness_path(h, "paused");
 	stop = harness_path(h, "stop");
 	lastp = harness_path(h, "last");
+
 	/* Once the tail (lines 1..3) is out, it follows. */
 	pid = follow_from(h, &follower, "f", log, "00003 ");
 	file_write(go, "");
@@ -1141,6 +1142,7 @@ START_TEST(test_slow_follower_dropped)
 	log = harness_path(h, "log/loud.out");
 	go = harness_path(h, "go");
 	wrote = harness_path(h, "wrote");
+
 	/* Following (it has printed the tail), then reading no more. */
 	pid = follow_from(h, &follower, "loud", log, "ready\n");
 	ck_assert_int_eq(kill(follower.pid, SIGSTOP), 0);
